@@ -1,0 +1,28 @@
+# Two commands do all the set-up on a machine that has only python3:
+#   make run    creates .venv, installs nnviz into it and opens the window
+#   make test   the same environment, then the whole test suite (headless)
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/nnviz
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/engine.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/gui.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,112 @@
+"""Activation functions, each with its derivative.
+
+Two forms of every function live here:
+
+* ``apply`` / ``derivative`` allocate new arrays and read like the maths; the
+  step inspector, the activation plot and the gradient checks use them.
+* ``forward_into`` writes the activation *and* its derivative into buffers the
+  caller owns.  The training kernel calls it once per layer per epoch, so it
+  avoids temporaries and never recomputes the function in the backward pass.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+NAMES = ("sigmoid", "tanh", "relu", "linear")
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    # Clipping keeps exp() finite; the tutorial clips at the same bound.
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -500, 500)))
+
+
+class Activation:
+    name: str = ""
+
+    def apply(self, z: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def derivative(self, z: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def forward_into(self, z: np.ndarray, a: np.ndarray, da: np.ndarray) -> None:
+        """Write f(z) into ``a`` and f'(z) into ``da``; ``z`` may be overwritten."""
+        raise NotImplementedError
+
+
+class Sigmoid(Activation):
+    name = "sigmoid"
+
+    def apply(self, z):
+        return sigmoid(z)
+
+    def derivative(self, z):
+        s = sigmoid(z)
+        return s * (1.0 - s)
+
+    def forward_into(self, z, a, da):
+        # 1 - sigmoid(z) = 1 / (1 + e^z): computing that first gives both a and
+        # 1 - a, whose product is the derivative, in five ufunc calls.  For
+        # z > 709 exp overflows to inf and 1/inf = 0, the correct limit; the
+        # caller runs under np.errstate(over="ignore").
+        np.exp(z, out=z)
+        z += 1.0
+        np.reciprocal(z, out=z)  # z now holds 1 - a
+        np.subtract(1.0, z, out=a)
+        np.multiply(a, z, out=da)
+
+
+class Tanh(Activation):
+    name = "tanh"
+
+    def apply(self, z):
+        return np.tanh(z)
+
+    def derivative(self, z):
+        return 1.0 - np.tanh(z) ** 2
+
+    def forward_into(self, z, a, da):
+        np.tanh(z, out=a)
+        np.multiply(a, a, out=da)
+        np.subtract(1.0, da, out=da)
+
+
+class ReLU(Activation):
+    name = "relu"
+
+    def apply(self, z):
+        return np.maximum(z, 0.0)
+
+    def derivative(self, z):
+        return (z > 0).astype(np.float64)
+
+    def forward_into(self, z, a, da):
+        np.maximum(z, 0.0, out=a)
+        np.sign(a, out=da)  # a >= 0, so its sign is 1 where z > 0 and 0 elsewhere
+
+
+class Linear(Activation):
+    name = "linear"
+
+    def apply(self, z):
+        return np.array(z, dtype=np.float64, copy=True)
+
+    def derivative(self, z):
+        return np.ones_like(z, dtype=np.float64)
+
+    def forward_into(self, z, a, da):
+        np.copyto(a, z)
+        da.fill(1.0)
+
+
+_BY_NAME = {cls.name: cls() for cls in (Sigmoid, Tanh, ReLU, Linear)}
+
+
+def get(name: str) -> Activation:
+    from nnviz.core.errors import ConfigError
+
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise ConfigError(f"unknown activation {name!r}; choose one of {', '.join(NAMES)}") from None

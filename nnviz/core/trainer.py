@@ -1,0 +1,207 @@
+"""The trainer: a network, its data and an optimizer, advanced epoch by epoch.
+
+It is the one training loop of nnviz: the command line calls ``run`` for all
+epochs at once, the window's worker thread calls it for a few epochs per
+display frame.  Settings that do not change the shape of the problem (the
+learning rate, the optimizer, the data's positions) take effect at the next
+epoch without disturbing the weights.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from nnviz.core import optimizers
+from nnviz.core.datasets import Dataset
+from nnviz.core.errors import ConfigError, TrainingDiverged
+from nnviz.core.history import LossHistory
+from nnviz.core.kernel import Kernel
+from nnviz.core.network import Network
+
+MAX_LR = 1e3
+
+
+@dataclass
+class TrainSettings:
+    """Everything about training that is not the network itself."""
+
+    lr: float = 1.0
+    optimizer: str = "sgd"
+    batch_size: int | None = None  # None: the full batch, as in the tutorial
+    l1: float = 0.0
+    l2: float = 0.0
+    seed: int = 42  # shuffles mini-batches
+
+    def check(self) -> TrainSettings:
+        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and 0 < self.lr <= MAX_LR):
+            raise ConfigError(f"learning rate must be a number above 0 and at most {MAX_LR:g}, got {self.lr}")
+        if self.optimizer not in optimizers.NAMES:
+            raise ConfigError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(optimizers.NAMES)}")
+        if self.batch_size is not None and not (isinstance(self.batch_size, int) and self.batch_size >= 1):
+            raise ConfigError(f"batch size must be a whole number of at least 1, got {self.batch_size}")
+        for name in ("l1", "l2"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and 0 <= value <= 10):
+                raise ConfigError(f"{name.upper()} strength must be between 0 and 10, got {value}")
+        return self
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> TrainSettings:
+        known = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
+        return cls(**known).check()
+
+
+class Trainer:
+    def __init__(self, network: Network, data: Dataset, settings: TrainSettings | None = None) -> None:
+        self.network = network
+        self.settings = (settings or TrainSettings()).check()
+        self.epoch = 0
+        self.history = LossHistory()
+        self._rng = np.random.default_rng(self.settings.seed)
+        self.optimizer = optimizers.make(self.settings.optimizer, network.params.size, self.settings.lr)
+        self._weight_mask = network.weight_mask
+        self.set_data(data)
+
+    # -- settings that keep the weights -----------------------------------------
+    def set_lr(self, lr: float) -> None:
+        TrainSettings(lr=lr).check()
+        self.settings.lr = lr
+        self.optimizer.lr = lr
+
+    def set_settings(self, settings: TrainSettings) -> None:
+        settings.check()
+        if settings.optimizer != self.settings.optimizer:
+            self.optimizer = optimizers.make(settings.optimizer, self.network.params.size, settings.lr)
+        if settings.seed != self.settings.seed:
+            self._rng = np.random.default_rng(settings.seed)
+        self.settings = settings
+        self.optimizer.lr = settings.lr
+        self._kernels = {}
+
+    def set_data(self, data: Dataset) -> None:
+        """Train on ``data`` from the next epoch on; the weights are kept."""
+        self.data = data
+        self._kernels: dict[int, Kernel] = {}
+        if self.settings.batch_size is None or self.settings.batch_size >= len(data.X):
+            self._full = self._kernel(len(data.X))
+            self._full.set_data(data.X, data.y)
+        else:
+            self._full = None
+
+    def set_params(self, params: np.ndarray) -> None:
+        """Replace every weight (an edit, a loaded file, a past snapshot); optimizer state is cleared."""
+        params = np.asarray(params, dtype=np.float64)
+        if params.shape != self.network.params.shape:
+            raise ConfigError(f"expected {self.network.params.size} parameters, got {params.size}")
+        self.network.params[:] = params
+        self.optimizer.reset()
+
+    def rewind(self, epoch: int, params: np.ndarray) -> None:
+        """Go back to a past epoch: its weights, and the history up to it."""
+        self.set_params(params)
+        self.epoch = epoch
+        self.history.truncate(epoch)
+
+    def _kernel(self, m: int) -> Kernel:
+        if m not in self._kernels:
+            self._kernels[m] = Kernel(self.network, m)
+        return self._kernels[m]
+
+    # -- training -------------------------------------------------------------
+    def _penalty(self) -> float:
+        s, p, w = self.settings, self.network.params, self._weight_mask
+        total = 0.0
+        if s.l2:
+            total += 0.5 * s.l2 * float(np.dot(p * w, p))
+        if s.l1:
+            total += s.l1 * float(np.abs(p * w).sum())
+        return total
+
+    def _add_penalty_gradient(self, grad: np.ndarray) -> None:
+        s, p, w = self.settings, self.network.params, self._weight_mask
+        if s.l2:
+            grad += s.l2 * p * w
+        if s.l1:
+            grad += s.l1 * np.sign(p) * w
+
+    def run(self, epochs: int) -> np.ndarray:
+        """Train for ``epochs`` epochs; returns their losses (also appended to ``history``).
+
+        The loss of an epoch is measured on the weights *before* that epoch's
+        update, as in the tutorial.  If it is NaN or infinite, training stops
+        before the update and ``TrainingDiverged`` says where; the losses up to
+        then are kept.
+        """
+        losses = np.empty(epochs)
+        test = np.empty(epochs) if self.data.has_test else None
+        done = 0
+        try:
+            with np.errstate(over="ignore", under="ignore"):
+                if self._full is not None and not (self.settings.l1 or self.settings.l2) and test is None:
+                    done = self._run_plain(losses)
+                else:
+                    done = self._run_general(losses, test)
+        finally:
+            self.history.append(losses[:done], None if test is None else test[:done])
+            self.epoch += done
+        return losses
+
+    def _run_plain(self, losses: np.ndarray) -> int:
+        """The hot path: full batch, no penalty, no test set."""
+        loss_and_gradient = self._full.loss_and_gradient
+        step, params, grad = self.optimizer.step, self.network.params, self._full.grad
+        isfinite = math.isfinite
+        for i in range(len(losses)):
+            loss = loss_and_gradient()
+            if not isfinite(loss):
+                raise TrainingDiverged(self.epoch + i, loss)
+            step(params, grad)
+            losses[i] = loss
+        return len(losses)
+
+    def _run_general(self, losses: np.ndarray, test: np.ndarray | None) -> int:
+        params, step = self.network.params, self.optimizer.step
+        n = len(self.data.X)
+        for i in range(len(losses)):
+            if test is not None:
+                test[i] = self.network.loss_value(self.data.X_test, self.data.y_test)
+            penalty = self._penalty()
+            if self._full is not None:
+                batches = [(self._full, None)]
+            else:
+                order = self._rng.permutation(n)
+                size = self.settings.batch_size
+                batches = [(self._kernel(len(idx)), idx) for idx in
+                           (order[s:s + size] for s in range(0, n, size))]
+            total = 0.0
+            for kernel, idx in batches:
+                if idx is not None:
+                    kernel.set_data(self.data.X[idx], self.data.y[idx])
+                loss = kernel.loss_and_gradient()
+                if not math.isfinite(loss):
+                    raise TrainingDiverged(self.epoch + i, loss)
+                self._add_penalty_gradient(kernel.grad)
+                step(params, kernel.grad)
+                total += loss * kernel.m
+            losses[i] = total / n + penalty
+            if not math.isfinite(losses[i]):
+                raise TrainingDiverged(self.epoch + i, losses[i])
+        return len(losses)
+
+    # -- reading the state ----------------------------------------------------
+    def accuracy(self, test: bool = False) -> float:
+        X, y = (self.data.X_test, self.data.y_test) if test else (self.data.X, self.data.y)
+        if len(X) == 0:
+            return float("nan")
+        return accuracy(self.network.predict(X), y)
+
+
+def accuracy(probabilities: np.ndarray, y: np.ndarray) -> float:
+    """Share of points whose rounded prediction equals the label (0.5 rounds to 0, as np.round does)."""
+    return float(np.mean(np.round(probabilities) == y))

@@ -1,0 +1,209 @@
+"""Weights files: ``.npz`` archives that plain NumPy can read.
+
+Layout (all entries are plain arrays; nothing is pickled)::
+
+    W1, b1, W2, b2, ...   float64, W_k (fan_in, fan_out), b_k (1, fan_out)
+    meta                  a JSON string: format, version, layers, activation,
+                          output_activation, loss, epoch, and optionally
+                          "settings" (the training settings)
+    X, y                  optional: the data points the network was trained on
+
+``load`` checks everything before building anything, so a bad file changes
+nothing; every problem raises ``WeightsFileError`` with a readable message.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+from dataclasses import dataclass
+
+import numpy as np
+
+from nnviz.core.atomic import atomic_write
+from nnviz.core.datasets import MAX_POINTS, Dataset
+from nnviz.core.errors import ConfigError, DataError, WeightsFileError
+from nnviz.core.network import MAX_HIDDEN_LAYERS, MAX_UNITS, Network
+from nnviz.core.trainer import TrainSettings
+
+FORMAT = "nnviz-weights"
+VERSION = 1
+MAX_FILE_BYTES = 64 * 1024 * 1024
+# Largest array a valid file can hold: a 64x64 weight matrix, or MAX_POINTS data points.
+MAX_ARRAY_ELEMENTS = max((MAX_UNITS + 1) * MAX_UNITS, MAX_POINTS * 2)
+
+
+@dataclass
+class Loaded:
+    network: Network
+    epoch: int
+    meta: dict
+    data: Dataset | None
+    settings: TrainSettings | None
+
+
+def save(path: str | os.PathLike, network: Network, epoch: int = 0, data: Dataset | None = None,
+         settings: TrainSettings | None = None) -> None:
+    """Write ``network`` (and optionally its data and settings) atomically."""
+    meta = {
+        "format": FORMAT,
+        "version": VERSION,
+        "layers": network.layers,
+        "activation": network.activation,
+        "output_activation": network.output_activation,
+        "loss": network.loss,
+        "epoch": int(epoch),
+    }
+    if settings is not None:
+        meta["settings"] = settings.to_dict()
+    arrays = {}
+    for k, (W, b) in enumerate(zip(network.W, network.b), start=1):
+        arrays[f"W{k}"] = np.array(W)
+        arrays[f"b{k}"] = np.array(b)
+    if data is not None:
+        arrays["X"] = np.array(data.X)
+        arrays["y"] = np.array(data.y)
+    arrays["meta"] = np.array(json.dumps(meta))
+
+    def write(f) -> None:
+        np.savez(f, **arrays)
+
+    atomic_write(path, write)
+
+
+def _read_member(archive: zipfile.ZipFile, name: str) -> np.ndarray:
+    """Read one array, checking its header before reading its data."""
+    with archive.open(name) as f:
+        try:
+            version = np.lib.format.read_magic(f)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+            elif version == (2, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+            else:
+                raise WeightsFileError(f"entry {name[:-4]} uses an unknown array format version {version}")
+        except WeightsFileError:
+            raise
+        except Exception:
+            raise WeightsFileError(f"entry {name[:-4]} is not a valid NumPy array") from None
+        if dtype.hasobject:
+            raise WeightsFileError(f"entry {name[:-4]} holds Python objects; nnviz never unpickles files")
+        count = int(np.prod(shape, dtype=np.float64)) if shape else 1
+        if count > MAX_ARRAY_ELEMENTS:
+            raise WeightsFileError(f"entry {name[:-4]} declares {count} values; no valid nnviz file is that large")
+    with archive.open(name) as f:
+        try:
+            return np.lib.format.read_array(f, allow_pickle=False)
+        except Exception as exc:
+            raise WeightsFileError(f"entry {name[:-4]} is damaged or truncated ({exc})") from None
+
+
+def load(path: str | os.PathLike) -> Loaded:
+    """Read and validate a weights file; raises ``WeightsFileError`` on any problem."""
+    name = os.path.basename(os.fspath(path))
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise WeightsFileError(f"cannot read {name}: {exc.strerror or exc}") from None
+    if size > MAX_FILE_BYTES or len(raw) > MAX_FILE_BYTES:
+        raise WeightsFileError(f"{name} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; "
+                               "it is not an nnviz weights file")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+        entries = {info.filename: info for info in archive.infolist()}
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise WeightsFileError(f"{name} is not a weights file (.npz): it is not a zip archive, "
+                               "or it is truncated") from None
+    try:
+        return _load_archive(archive, entries, name)
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as exc:
+        if isinstance(exc, WeightsFileError):
+            raise
+        raise WeightsFileError(f"{name} is damaged: {exc}") from None
+    finally:
+        archive.close()
+
+
+def _load_archive(archive: zipfile.ZipFile, entries: dict, name: str) -> Loaded:
+    for info in entries.values():
+        if info.file_size > MAX_FILE_BYTES:
+            raise WeightsFileError(f"{name}: entry {info.filename} unpacks to {info.file_size} bytes; "
+                                   "no valid nnviz file is that large")
+    if "meta.npy" not in entries:
+        raise WeightsFileError(f"{name} has no 'meta' entry; it was not written by nnviz")
+    meta_array = _read_member(archive, "meta.npy")
+    if meta_array.dtype.kind != "U" or meta_array.shape != ():
+        raise WeightsFileError(f"{name}: 'meta' must be a JSON string")
+    try:
+        meta = json.loads(str(meta_array))
+    except json.JSONDecodeError as exc:
+        raise WeightsFileError(f"{name}: 'meta' is not valid JSON ({exc.msg})") from None
+    if not isinstance(meta, dict):
+        raise WeightsFileError(f"{name}: 'meta' must be a JSON object")
+    if meta.get("format") != FORMAT:
+        raise WeightsFileError(f"{name}: format is {meta.get('format')!r}, expected {FORMAT!r}")
+    if meta.get("version") != VERSION:
+        raise WeightsFileError(f"{name}: version {meta.get('version')!r} is not supported "
+                               f"(this nnviz reads version {VERSION})")
+    layers = meta.get("layers")
+    if (not isinstance(layers, list) or not all(isinstance(n, int) and not isinstance(n, bool) for n in layers)
+            or len(layers) > MAX_HIDDEN_LAYERS + 2):
+        raise WeightsFileError(f"{name}: 'layers' must be a list of at most {MAX_HIDDEN_LAYERS + 2} "
+                               "whole numbers")
+    epoch = meta.get("epoch", 0)
+    if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 0:
+        raise WeightsFileError(f"{name}: 'epoch' must be a whole number of at least 0")
+    try:
+        network = Network(layers, meta.get("activation"), meta.get("output_activation"), meta.get("loss"))
+    except ConfigError as exc:
+        raise WeightsFileError(f"{name}: {exc}") from None
+
+    for k, (W, b) in enumerate(zip(network.W, network.b), start=1):
+        for key, expected in ((f"W{k}", W.shape), (f"b{k}", b.shape)):
+            if key + ".npy" not in entries:
+                raise WeightsFileError(f"{name}: missing {key} for layers {layers}")
+            arr = _read_member(archive, key + ".npy")
+            if arr.dtype.kind not in "fiu":
+                raise WeightsFileError(f"{name}: {key} has type {arr.dtype}, expected numbers")
+            if arr.shape != expected:
+                raise WeightsFileError(f"{name}: {key} has shape {arr.shape}, expected {expected} "
+                                       f"for layers {layers}")
+            if not np.all(np.isfinite(arr)):
+                raise WeightsFileError(f"{name}: {key} contains NaN or infinite values")
+    # Every entry checked: only now is anything written.
+    for k, (W, b) in enumerate(zip(network.W, network.b), start=1):
+        W[:] = _read_member(archive, f"W{k}.npy")
+        b[:] = _read_member(archive, f"b{k}.npy")
+    extra = sorted(set(entries) - {"meta.npy", "X.npy", "y.npy"}
+                   - {f"{p}{k}.npy" for p in "Wb" for k in range(1, len(network.W) + 1)})
+    if extra:
+        raise WeightsFileError(f"{name}: unexpected entries {', '.join(e[:-4] for e in extra)} "
+                               f"for layers {layers}")
+
+    data = None
+    if ("X.npy" in entries) != ("y.npy" in entries):
+        raise WeightsFileError(f"{name}: data points need both X and y")
+    if "X.npy" in entries:
+        X, y = _read_member(archive, "X.npy"), _read_member(archive, "y.npy")
+        if X.dtype.kind not in "fiu" or y.dtype.kind not in "fiu":
+            raise WeightsFileError(f"{name}: X and y must hold numbers")
+        if X.ndim != 2 or X.shape[1] != 2 or y.shape not in ((len(X), 1), (len(X),)):
+            raise WeightsFileError(f"{name}: X must have shape (n, 2) and y (n, 1); got {X.shape} and {y.shape}")
+        try:
+            data = Dataset(X, y, name=name)
+        except DataError as exc:
+            raise WeightsFileError(f"{name}: saved data points: {exc}") from None
+
+    settings = None
+    if "settings" in meta:
+        try:
+            if not isinstance(meta["settings"], dict):
+                raise ConfigError("must be an object")
+            settings = TrainSettings.from_dict(meta["settings"])
+        except (ConfigError, TypeError) as exc:
+            raise WeightsFileError(f"{name}: saved settings: {exc}") from None
+    return Loaded(network, epoch, meta, data, settings)
