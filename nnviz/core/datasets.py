@@ -174,5 +174,5 @@ def write_csv(path: str | os.PathLike, X: np.ndarray, y: np.ndarray) -> None:
     out = io.StringIO()
     out.write(",".join(CSV_HEADER) + "\n")
     for (x1, x2), label in zip(np.asarray(X).reshape(-1, 2), np.asarray(y).ravel()):
-        out.write(f"{x1!r},{x2!r},{int(label)}\n")
+        out.write(f"{float(x1)!r},{float(x2)!r},{int(label)}\n")
     atomic_write(path, out.getvalue().encode("utf-8"))

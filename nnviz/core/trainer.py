@@ -134,35 +134,36 @@ class Trainer:
         """Train for ``epochs`` epochs; returns their losses (also appended to ``history``).
 
         The loss of an epoch is measured on the weights *before* that epoch's
-        update, as in the tutorial.  If it is NaN or infinite, training stops
-        before the update and ``TrainingDiverged`` says where; the losses up to
-        then are kept.
+        update, as in the tutorial (for mini-batches: the mean of the batch
+        losses, each before its own update).  If it is NaN or infinite,
+        training stops before the update and ``TrainingDiverged`` says where;
+        the epochs before it are kept in ``history`` and counted in ``epoch``.
         """
         losses = np.empty(epochs)
         test = np.empty(epochs) if self.data.has_test else None
-        done = 0
-        try:
-            with np.errstate(over="ignore", under="ignore"):
-                if self._full is not None and not (self.settings.l1 or self.settings.l2) and test is None:
-                    done = self._run_plain(losses)
-                else:
-                    done = self._run_general(losses, test)
-        finally:
-            self.history.append(losses[:done], None if test is None else test[:done])
-            self.epoch += done
+        # Overflow inside exp() is expected and harmless (sigmoid saturates);
+        # a loss that stops being finite is caught below, so NumPy need not warn.
+        with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+            if self._full is not None and not (self.settings.l1 or self.settings.l2) and test is None:
+                done = self._run_plain(losses)
+            else:
+                done = self._run_general(losses, test)
+        self.history.append(losses[:done], None if test is None else test[:done])
+        self.epoch += done
+        if done < epochs:
+            raise TrainingDiverged(self.epoch, float(losses[done]))
         return losses
 
     def _run_plain(self, losses: np.ndarray) -> int:
-        """The hot path: full batch, no penalty, no test set."""
+        """The hot path: full batch, no penalty, no test set.  Returns the epochs completed."""
         loss_and_gradient = self._full.loss_and_gradient
         step, params, grad = self.optimizer.step, self.network.params, self._full.grad
         isfinite = math.isfinite
         for i in range(len(losses)):
-            loss = loss_and_gradient()
+            loss = losses[i] = loss_and_gradient()
             if not isfinite(loss):
-                raise TrainingDiverged(self.epoch + i, loss)
+                return i
             step(params, grad)
-            losses[i] = loss
         return len(losses)
 
     def _run_general(self, losses: np.ndarray, test: np.ndarray | None) -> int:
@@ -171,7 +172,6 @@ class Trainer:
         for i in range(len(losses)):
             if test is not None:
                 test[i] = self.network.loss_value(self.data.X_test, self.data.y_test)
-            penalty = self._penalty()
             if self._full is not None:
                 batches = [(self._full, None)]
             else:
@@ -179,19 +179,19 @@ class Trainer:
                 size = self.settings.batch_size
                 batches = [(self._kernel(len(idx)), idx) for idx in
                            (order[s:s + size] for s in range(0, n, size))]
-            total = 0.0
+            total = self._penalty() * n
             for kernel, idx in batches:
                 if idx is not None:
                     kernel.set_data(self.data.X[idx], self.data.y[idx])
                 loss = kernel.loss_and_gradient()
+                total += loss * kernel.m
                 if not math.isfinite(loss):
-                    raise TrainingDiverged(self.epoch + i, loss)
+                    break
                 self._add_penalty_gradient(kernel.grad)
                 step(params, kernel.grad)
-                total += loss * kernel.m
-            losses[i] = total / n + penalty
+            losses[i] = total / n
             if not math.isfinite(losses[i]):
-                raise TrainingDiverged(self.epoch + i, losses[i])
+                return i
         return len(losses)
 
     # -- reading the state ----------------------------------------------------

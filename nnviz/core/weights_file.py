@@ -102,7 +102,7 @@ def _read_member(archive: zipfile.ZipFile, name: str) -> np.ndarray:
 
 def load(path: str | os.PathLike) -> Loaded:
     """Read and validate a weights file; raises ``WeightsFileError`` on any problem."""
-    name = os.path.basename(os.fspath(path))
+    name = os.fspath(path)
     try:
         size = os.path.getsize(path)
         with open(path, "rb") as f:

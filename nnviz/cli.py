@@ -1,0 +1,321 @@
+"""The ``nnviz`` command: ``gui`` (the default), ``train`` and ``eval``.
+
+``train`` and ``eval`` use only the NumPy core; Qt is imported inside the
+``gui`` branch alone, so they run on machines without a display (a test holds
+this).  Every bad input ends with exit status 2 and one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import math
+import os
+import sys
+
+import numpy as np
+
+from nnviz import __version__
+from nnviz.core import activations, datasets, losses, optimizers, weights_file
+from nnviz.core.atomic import atomic_write
+from nnviz.core.errors import NnvizError, TrainingDiverged
+from nnviz.core.network import INIT_METHODS, MAX_HIDDEN_LAYERS, OUTPUT_ACTIVATIONS, Network
+from nnviz.core.trainer import TrainSettings, Trainer, accuracy
+
+EXIT_USAGE = 2
+EXIT_DIVERGED = 1
+MAX_EPOCHS = 100_000_000
+TABLE_ROWS = 20  # rows of the results table printed for a large data set
+PROGRESS_EVERY = 100
+
+
+class UsageError(Exception):
+    """Bad command-line input; the message is printed as ``nnviz: error: ...``."""
+
+
+class _Parser(argparse.ArgumentParser):
+    # argparse prints the whole usage block before the error; one line is kinder.
+    def error(self, message: str) -> None:
+        raise UsageError(message)
+
+
+# -- argument types: each turns a string into a value or says what is wrong -------
+def _layers(text: str) -> list[int]:
+    if text.strip().lower() in ("", "none", "0"):
+        return []
+    parts = [p.strip() for p in text.split(",")]
+    sizes = []
+    for p in parts:
+        if not p.isdigit():
+            raise argparse.ArgumentTypeError(f"{text!r}: hidden sizes are whole numbers separated by commas, "
+                                             "like 4 or 8,8")
+        sizes.append(int(p))
+    if len(sizes) > MAX_HIDDEN_LAYERS:
+        raise argparse.ArgumentTypeError(f"{text!r}: at most {MAX_HIDDEN_LAYERS} hidden layers")
+    for n in sizes:
+        if not 1 <= n <= 64:
+            raise argparse.ArgumentTypeError(f"{text!r}: each hidden layer has 1 to 64 units")
+    return sizes
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a number above 0")
+    return value
+
+
+def _nonnegative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a number of at least 0")
+    return value
+
+
+def _int_range(low: int, high: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text!r} must be between {low} and {high}")
+        return value
+
+    return parse
+
+
+def _batch_size(text: str) -> int | None:
+    if text.strip().lower() == "full":
+        return None
+    return _int_range(1, datasets.MAX_POINTS)(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="nnviz", description="Watch a small neural network learn.")
+    parser.add_argument("--version", action="version", version=f"nnviz {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    def add_dataset(p: argparse.ArgumentParser, default: str | None) -> None:
+        p.add_argument("--dataset", default=default, metavar="NAME|FILE.csv",
+                       help=f"one of {', '.join(datasets.NAMES)}, or a CSV file with a header x1,x2,label")
+        p.add_argument("--samples", type=_int_range(4, datasets.MAX_POINTS), default=200,
+                       help="points in a generated data set (default 200)")
+        p.add_argument("--noise", type=_nonnegative_float, default=0.1,
+                       help="noise of a generated data set (default 0.1)")
+        p.add_argument("--data-seed", type=_int_range(0, 2**32 - 1), default=0,
+                       help="seed of a generated data set (default 0)")
+
+    gui = sub.add_parser("gui", help="open the window (the default)")
+    gui.add_argument("weights", nargs="?", help="a weights file to open")
+    gui.add_argument("--dataset", metavar="NAME|FILE.csv", help="data set to start with")
+    gui.add_argument("--autostart", action="store_true", help="start training at once")
+    gui.add_argument("--quit-after", type=_positive_float, metavar="SECONDS",
+                     help="quit after this many seconds (status 0)")
+    gui.add_argument("--screenshot", metavar="PNG", help="with --quit-after: save a screenshot before quitting")
+
+    train = sub.add_parser("train", help="train without a window (the tutorial by default)")
+    add_dataset(train, None)
+    train.add_argument("--layers", type=_layers, help="hidden layer sizes, e.g. 4 or 8,8 (default 4)")
+    train.add_argument("--activation", choices=activations.NAMES, help="hidden activation (default sigmoid)")
+    train.add_argument("--output-activation", choices=OUTPUT_ACTIVATIONS, help="default sigmoid")
+    train.add_argument("--loss", choices=losses.NAMES, help="default mse")
+    train.add_argument("--optimizer", choices=optimizers.NAMES, help="default sgd")
+    train.add_argument("--lr", type=_positive_float, help="learning rate (default 1.0)")
+    train.add_argument("--batch-size", type=_batch_size, help="full (default) or a number of points")
+    train.add_argument("--l1", type=_nonnegative_float, help="L1 penalty on weights (default 0)")
+    train.add_argument("--l2", type=_nonnegative_float, help="L2 penalty on weights (default 0)")
+    train.add_argument("--epochs", type=_int_range(0, MAX_EPOCHS), default=1000, help="default 1000")
+    train.add_argument("--seed", type=_int_range(0, 2**32 - 1), help="weight seed (default 42)")
+    train.add_argument("--init", choices=INIT_METHODS, help="weight initialisation (default tutorial)")
+    train.add_argument("--weights", metavar="FILE", help="continue from a saved weights file")
+    train.add_argument("--save", metavar="FILE", help="save the trained weights (.npz)")
+    train.add_argument("--log-csv", metavar="FILE", help="write epoch,loss for every epoch")
+    train.add_argument("--quiet", action="store_true", help="print only the final summary")
+
+    ev = sub.add_parser("eval", help="print predictions and accuracy of a saved network")
+    ev.add_argument("weights", help="a weights file")
+    add_dataset(ev, None)
+    return parser
+
+
+# -- shared pieces ----------------------------------------------------------------
+def load_dataset(spec: str | None, samples: int = 200, noise: float = 0.1, seed: int = 0) -> datasets.Dataset:
+    if spec is None or spec == "xor":
+        return datasets.xor()
+    if spec in datasets.GENERATORS:
+        return datasets.generate(spec, n=samples, noise=noise, seed=seed)
+    if spec.lower().endswith(".csv") or os.path.exists(spec):
+        return datasets.read_csv(spec)
+    raise UsageError(f"unknown data set {spec!r}; choose one of {', '.join(datasets.NAMES)} or a .csv file")
+
+
+def _format_point(x: np.ndarray) -> str:
+    if np.all(x == np.round(x)):
+        return "[" + " ".join(str(int(v)) for v in x) + "]"
+    return "[" + " ".join(f"{v:7.3f}" for v in x) + "]"
+
+
+def results_table(net: Network, X: np.ndarray, y: np.ndarray, out, title: str = "Final Results:") -> float:
+    """Print the tutorial's table (input -> target | prediction | rounded); returns the accuracy."""
+    pred = net.predict(X)
+    print(title, file=out)
+    print("Input -> Target | Prediction | Rounded", file=out)
+    print("-" * 40, file=out)
+    for i in range(min(len(X), TABLE_ROWS)):
+        p = float(pred[i, 0])
+        print(f"{_format_point(X[i])} -> {int(y[i, 0])} | {p:.4f} | {int(np.round(p))}", file=out)
+    if len(X) > TABLE_ROWS:
+        print(f"... and {len(X) - TABLE_ROWS} more points", file=out)
+    acc = accuracy(pred, y)
+    print(f"\nAccuracy: {acc:.1%}", file=out)
+    return acc
+
+
+# -- commands ---------------------------------------------------------------------
+def cmd_train(args, out) -> int:
+    settings = TrainSettings()
+    start_epoch = 0
+    data = None
+    if args.weights:
+        fixed = [flag for flag, value in (("--layers", args.layers), ("--activation", args.activation),
+                                          ("--output-activation", args.output_activation),
+                                          ("--loss", args.loss), ("--init", args.init)) if value is not None]
+        if fixed:
+            raise UsageError(f"{fixed[0]} cannot be combined with --weights: the architecture comes from the file")
+        loaded = weights_file.load(args.weights)
+        net, start_epoch = loaded.network, loaded.epoch
+        if loaded.settings is not None:
+            settings = loaded.settings
+        data = loaded.data
+    else:
+        hidden = args.layers if args.layers is not None else [4]
+        net = Network.initialised([2, *hidden, 1], args.activation or "sigmoid",
+                                  args.output_activation or "sigmoid", args.loss or "mse",
+                                  init=args.init or "tutorial", seed=42 if args.seed is None else args.seed)
+    if args.dataset is not None or data is None:
+        data = load_dataset(args.dataset, args.samples, args.noise, args.data_seed)
+    for name in ("lr", "optimizer", "batch_size", "l1", "l2"):
+        if getattr(args, name) is not None:
+            setattr(settings, name, getattr(args, name))
+    if args.seed is not None:
+        settings.seed = args.seed
+    settings.check()
+    for path in (args.save, args.log_csv):
+        if path:
+            _check_writable(path)
+
+    trainer = Trainer(net, data, settings)
+    trainer.epoch = start_epoch
+    diverged = None
+    remaining = args.epochs
+    while remaining > 0:
+        # Chunks end on the tutorial's progress epochs (0, 100, 200, ...).
+        chunk = min(remaining, PROGRESS_EVERY - trainer.epoch % PROGRESS_EVERY)
+        first = trainer.epoch
+        try:
+            chunk_losses = trainer.run(chunk)
+        except TrainingDiverged as exc:
+            diverged = exc
+            chunk_losses = trainer.history.train[first - start_epoch:]
+        if not args.quiet and first % PROGRESS_EVERY == 0 and len(chunk_losses):
+            print(f"Epoch {first:4d}: Loss = {chunk_losses[0]:.6f}", file=out)
+        if diverged:
+            break
+        remaining -= chunk
+
+    if args.log_csv:
+        _write_log(args.log_csv, trainer, start_epoch)
+    if diverged:
+        print(f"nnviz: {diverged}", file=sys.stderr)
+        return EXIT_DIVERGED
+    # As in the tutorial, the final loss is the loss of the last epoch (measured
+    # before its update); the table shows the weights after that update.
+    final_loss = trainer.history.train[-1] if len(trainer.history) else net.loss_value(data.X, data.y)
+    if args.quiet:
+        acc = trainer.accuracy()
+        print(f"epoch {trainer.epoch}: loss {final_loss:.6f}, accuracy {acc:.1%}", file=out)
+    else:
+        print(f"\nFinal loss: {final_loss:.6f}\n", file=out)
+        results_table(net, data.X, data.y, out)
+        if data.has_test:
+            print(f"Test accuracy: {trainer.accuracy(test=True):.1%} on {len(data.X_test)} held-out points",
+                  file=out)
+    if args.save:
+        weights_file.save(args.save, net, trainer.epoch, data, settings)
+        if not args.quiet:
+            print(f"Saved weights to {args.save}", file=out)
+    return 0
+
+
+def _check_writable(path: str) -> None:
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise UsageError(f"cannot write {path}: folder {directory} does not exist")
+    if not os.access(directory, os.W_OK):
+        raise UsageError(f"cannot write {path}: folder {directory} is not writable")
+
+
+def _write_log(path: str, trainer: Trainer, start_epoch: int) -> None:
+    history = trainer.history
+    epochs = np.arange(start_epoch, start_epoch + len(history))
+    buf = io.StringIO()
+    if history.has_test:
+        buf.write("epoch,loss,test_loss\n")
+        for e, loss, test in zip(epochs, history.train, history.test):
+            buf.write(f"{e},{float(loss)!r},{float(test)!r}\n")
+    else:
+        buf.write("epoch,loss\n")
+        for e, loss in zip(epochs, history.train):
+            buf.write(f"{e},{float(loss)!r}\n")
+    atomic_write(path, buf.getvalue().encode())
+
+
+def cmd_eval(args, out) -> int:
+    loaded = weights_file.load(args.weights)
+    if args.dataset is not None or loaded.data is None:
+        data = load_dataset(args.dataset, args.samples, args.noise, args.data_seed)
+    else:
+        data = loaded.data
+    net = loaded.network
+    if net.layers[0] != data.X.shape[1]:
+        raise UsageError(f"the network takes {net.layers[0]} inputs but the data has {data.X.shape[1]}")
+    print(f"{args.weights}: layers {'-'.join(map(str, net.layers))}, {net.activation}, "
+          f"{net.loss}, epoch {loaded.epoch}", file=out)
+    print(f"Loss: {net.loss_value(data.X, data.y):.6f}\n", file=out)
+    results_table(net, data.X, data.y, out, title="Results:")
+    return 0
+
+
+def cmd_gui(args) -> int:
+    if args.screenshot and args.quit_after is None:
+        raise UsageError("--screenshot needs --quit-after SECONDS")
+    from nnviz.gui.app import run  # Qt is loaded here and nowhere else in the CLI
+
+    return run(weights=args.weights, dataset=args.dataset, autostart=args.autostart,
+               quit_after=args.quit_after, screenshot=args.screenshot)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
+        argv = ["gui", *argv]
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "train":
+            return cmd_train(args, sys.stdout)
+        if args.command == "eval":
+            return cmd_eval(args, sys.stdout)
+        return cmd_gui(args)
+    except (UsageError, NnvizError) as exc:
+        print(f"nnviz: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("nnviz: interrupted", file=sys.stderr)
+        return 130
