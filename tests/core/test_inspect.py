@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnviz.core import datasets
+from nnviz.core.inspect import flat_index, gradient_check, locate, param_labels, weight_chain
+from nnviz.core.network import Network
+from nnviz.core.trainer import Trainer, TrainSettings
+from nnviz.core.unit_maps import grid, unit_maps
+
+CASES = [
+    ([2, 4, 1], "sigmoid", "sigmoid", "mse"),
+    ([2, 5, 3, 1], "tanh", "sigmoid", "bce"),
+    ([2, 6, 1], "relu", "linear", "bce"),
+    ([2, 3, 3, 1], "sigmoid", "linear", "mse"),
+    ([2, 1], "sigmoid", "sigmoid", "mse"),
+]
+
+
+@pytest.mark.parametrize("layers, act, out, loss", CASES)
+def test_chain_of_every_parameter_multiplies_to_its_gradient(layers, act, out, loss):
+    data = datasets.generate("moons", n=30, seed=3)
+    net = Network.initialised(layers, act, out, loss, init="xavier", seed=5)
+    grad = net.gradient(data.X, data.y)
+    p = net.passes(data.X, data.y)
+    for index in range(net.params.size):
+        layer, row, col = locate(net, index)
+        assert flat_index(net, layer, row, col) == index
+        chain = weight_chain(net, data.X, data.y, layer, row, col, passes=p)
+        assert chain.gradient == pytest.approx(grad[index], rel=1e-12, abs=1e-15)
+        assert chain.value == net.params[index]
+
+
+def test_chain_of_the_tutorial_output_weight_reads_like_the_tutorial():
+    data = datasets.xor()
+    net = Network.initialised([2, 4, 1], seed=42)
+    chain = weight_chain(net, data.X, data.y, 1, 2, 0, TrainSettings(lr=10.0))
+    assert chain.label == "W2[2,0]"
+    assert [f.name for f in chain.factors] == ["dL/da", "da/dz", "dz/dw"]
+    p = net.passes(data.X, data.y)
+    assert np.allclose(chain.factors[2].values, p.a[0][:, 2])
+    assert chain.update == pytest.approx(-10.0 * p.dW[1][2, 0])
+    bias = weight_chain(net, data.X, data.y, 0, 2, 1)
+    assert bias.label == "b1[0,1]" and bias.is_bias
+    assert bias.gradient == pytest.approx(p.db[0][0, 1])
+
+
+def test_penalty_is_part_of_the_weight_gradient_but_not_the_bias_gradient():
+    data = datasets.xor()
+    net = Network.initialised([2, 4, 1], seed=42)
+    s = TrainSettings(lr=0.5, l2=0.1)
+    w = weight_chain(net, data.X, data.y, 0, 1, 1, s)
+    assert w.penalty_gradient == pytest.approx(0.1 * net.W[0][1, 1])
+    assert w.update == pytest.approx(-0.5 * (w.data_gradient + w.penalty_gradient))
+    assert weight_chain(net, data.X, data.y, 0, 2, 1, s).penalty_gradient == 0.0
+
+
+@pytest.mark.parametrize("layers, act, out, loss", CASES)
+def test_gradient_check_agrees_to_1e_6(layers, act, out, loss):
+    data = datasets.generate("circle", n=24, seed=2)
+    net = Network.initialised(layers, act, out, loss, init="xavier", seed=7)
+    before = net.params.copy()
+    check = gradient_check(net, data.X, data.y)
+    assert check.max_relative < 1e-6
+    assert np.array_equal(net.params, before)
+    assert len(check.labels) == net.params.size
+
+
+def test_gradient_check_of_a_trained_tutorial_network():
+    trainer = Trainer(Network.initialised([2, 4, 1], seed=42), datasets.xor())
+    trainer.run(2000)
+    check = gradient_check(trainer.network, trainer.data.X, trainer.data.y)
+    assert check.max_relative < 1e-6
+    assert check.labels[check.worst] in param_labels(trainer.network)
+
+
+def test_gradient_check_finds_a_wrong_gradient():
+    data = datasets.xor()
+    net = Network.initialised([2, 4, 1], seed=42)
+    check = gradient_check(net, data.X, data.y)
+    check.analytic[3] *= 1.01
+    relative = np.abs(check.analytic - check.numeric) / np.maximum(np.abs(check.numeric), 1e-8)
+    assert relative[3] > 1e-3
+
+
+def test_unit_maps_match_a_forward_pass_at_grid_points():
+    net = Network.initialised([2, 3, 2, 1], "tanh", seed=4)
+    bounds = (-1.0, 2.0, -0.5, 1.5)
+    maps = unit_maps(net, bounds, resolution=9)
+    assert [m.shape for m in maps] == [(3, 9, 9), (2, 9, 9), (1, 9, 9)]
+    assert maps[0].dtype == np.float32
+    r, c = 2, 7
+    point = np.array([[np.linspace(-1, 2, 9)[c], np.linspace(-0.5, 1.5, 9)[r]]])
+    _, acts = net.forward(point)
+    assert np.allclose(maps[1][:, r, c], acts[1][0], atol=1e-6)
+    assert grid(bounds, 9).shape == (81, 2)
