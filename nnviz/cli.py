@@ -20,7 +20,7 @@ from nnviz.core import activations, datasets, losses, optimizers, weights_file
 from nnviz.core.atomic import atomic_write
 from nnviz.core.errors import NnvizError, TrainingDiverged
 from nnviz.core.network import INIT_METHODS, MAX_HIDDEN_LAYERS, OUTPUT_ACTIVATIONS, Network
-from nnviz.core.trainer import TrainSettings, Trainer, accuracy
+from nnviz.core.trainer import Trainer, TrainSettings, accuracy
 
 EXIT_USAGE = 2
 EXIT_DIVERGED = 1

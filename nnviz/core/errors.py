@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 
 class NnvizError(Exception):
     """Base of every error the core raises on purpose."""
@@ -23,7 +25,7 @@ class TrainingDiverged(NnvizError, ArithmeticError):
     """The loss became NaN or infinite; training stopped before using it."""
 
     def __init__(self, epoch: int, value: float) -> None:
-        what = "NaN" if value != value else "infinite"
+        what = "NaN" if math.isnan(value) else "infinite"
         super().__init__(f"loss became {what} at epoch {epoch}; lower the learning rate")
         self.epoch = epoch
         self.value = value

@@ -112,7 +112,7 @@ class Network:
             draw = np.random.randn  # draw(rows, cols), the article's call
         else:
             rng = np.random.default_rng(seed)
-            draw = lambda rows, cols: rng.standard_normal((rows, cols))  # noqa: E731
+            draw = lambda rows, cols: rng.standard_normal((rows, cols))
         self.params[:] = 0.0
         for W in self.W:
             fan_in, fan_out = W.shape

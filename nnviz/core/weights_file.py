@@ -79,9 +79,9 @@ def _read_member(archive: zipfile.ZipFile, name: str) -> np.ndarray:
         try:
             version = np.lib.format.read_magic(f)
             if version == (1, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+                shape, _, dtype = np.lib.format.read_array_header_1_0(f)
             elif version == (2, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+                shape, _, dtype = np.lib.format.read_array_header_2_0(f)
             else:
                 raise WeightsFileError(f"entry {name[:-4]} uses an unknown array format version {version}")
         except WeightsFileError:

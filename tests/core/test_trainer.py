@@ -8,7 +8,7 @@ import pytest
 from nnviz.core import datasets
 from nnviz.core.errors import ConfigError, TrainingDiverged
 from nnviz.core.network import Network
-from nnviz.core.trainer import TrainSettings, Trainer
+from nnviz.core.trainer import Trainer, TrainSettings
 
 
 def make(settings=None, layers=(2, 4, 1), data=None, **net_kwargs) -> Trainer:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import struct
 import zipfile
 
 import numpy as np
@@ -14,7 +13,7 @@ import pytest
 from nnviz.core import datasets, weights_file
 from nnviz.core.errors import WeightsFileError
 from nnviz.core.network import Network
-from nnviz.core.trainer import TrainSettings, Trainer
+from nnviz.core.trainer import Trainer, TrainSettings
 
 META = {"format": "nnviz-weights", "version": 1, "layers": [2, 4, 1], "activation": "sigmoid",
         "output_activation": "sigmoid", "loss": "mse", "epoch": 1000}
