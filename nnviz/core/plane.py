@@ -1,0 +1,71 @@
+"""The input plane behind the decision boundary: its extent and the network's output over it.
+
+The window's worker thread calls ``probability_image`` once per display
+frame, so the GUI thread only hands a ready float32 image to pyqtgraph.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nnviz.core.datasets import Dataset
+from nnviz.core.network import Network
+
+Bounds = tuple[float, float, float, float]  # (xmin, xmax, ymin, ymax)
+
+
+def square_bounds(data: Dataset) -> Bounds:
+    """A square around every point (train and test) with a margin of a fifth of its side.
+
+    Square, so that the plane is drawn without distortion; the margin lets the
+    learner see what the network does beyond the data.
+    """
+    xmin, xmax, ymin, ymax = data.bounds(0.0)
+    side = max(xmax - xmin, ymax - ymin, 1.0)
+    half = side * (0.5 + 0.2)
+    cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
+    return (cx - half, cx + half, cy - half, cy + half)
+
+
+def grow_bounds(old: Bounds | None, data: Dataset) -> Bounds:
+    """``old`` widened (never narrowed) to hold ``data``: a dragged point never makes the plane jump back."""
+    new = square_bounds(data)
+    if old is None:
+        return new
+    xmin, xmax = min(old[0], new[0]), max(old[1], new[1])
+    ymin, ymax = min(old[2], new[2]), max(old[3], new[3])
+    if (xmin, xmax, ymin, ymax) == tuple(old):
+        return old
+    side = max(xmax - xmin, ymax - ymin)
+    cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
+    return (cx - side / 2, cx + side / 2, cy - side / 2, cy + side / 2)
+
+
+def plane_points(bounds: Bounds, resolution: int) -> np.ndarray:
+    """Pixel centres of a ``resolution`` x ``resolution`` image over ``bounds``, row-major (row = y)."""
+    xmin, xmax, ymin, ymax = bounds
+    step_x, step_y = (xmax - xmin) / resolution, (ymax - ymin) / resolution
+    xs = xmin + (np.arange(resolution) + 0.5) * step_x
+    ys = ymin + (np.arange(resolution) + 0.5) * step_y
+    gx, gy = np.meshgrid(xs, ys)
+    return np.column_stack([gx.ravel(), gy.ravel()])
+
+
+class PlaneSampler:
+    """Remembers the grid of the last bounds, so each frame costs one forward pass only."""
+
+    def __init__(self, resolution: int = 160) -> None:
+        self.resolution = resolution
+        self._bounds: Bounds | None = None
+        self._points = np.empty((0, 2))
+
+    def image(self, network: Network, bounds: Bounds) -> np.ndarray:
+        """P(class 1) over the plane: a new float32 (resolution, resolution) array, row 0 at ymin."""
+        if bounds != self._bounds:
+            self._bounds = bounds
+            self._points = plane_points(bounds, self.resolution)
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            p = network.predict(self._points)
+        image = np.asarray(p, dtype=np.float32).reshape(self.resolution, self.resolution)
+        # A diverged network gives NaN; show it as undecided rather than breaking the lookup table.
+        return np.nan_to_num(image, nan=0.5, posinf=1.0, neginf=0.0)

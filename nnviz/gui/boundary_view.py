@@ -1,0 +1,265 @@
+"""The decision boundary: the network's output over the input plane, with the data on top.
+
+The plane is an ``ImageItem`` on its fast path (a float32 row-major image
+computed by the worker, fixed levels, a lookup table), with a colour bar.
+Training points can be dragged, added (click: class 0, Shift+click: class 1),
+deleted (right-click, or select and Delete) and flipped (double-click, or
+select and F).  The view only *reports* edits through its signals; the main
+window turns them into new data sets, undo steps and worker commands.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+
+from nnviz.core.datasets import Dataset
+from nnviz.core.plane import Bounds, grow_bounds
+from nnviz.gui import theme
+
+POINT_SIZE = 11
+
+
+class _PlaneViewBox(pg.ViewBox):
+    """A fixed view of the plane: clicks on empty space add points instead of panning."""
+
+    sigClicked = Signal(object, object)  # (QPointF in data coordinates, modifiers)
+
+    def mouseClickEvent(self, ev) -> None:
+        if ev.button() == Qt.MouseButton.LeftButton:
+            ev.accept()
+            if ev.double():  # the first click of the pair already added a point
+                return
+            self.sigClicked.emit(self.mapSceneToView(ev.scenePos()), ev.modifiers())
+        else:
+            ev.ignore()
+
+    def mouseDragEvent(self, ev, axis=None) -> None:
+        ev.ignore()
+
+    def wheelEvent(self, ev, axis=None) -> None:
+        ev.ignore()
+
+
+class _DraggablePoints(pg.ScatterPlotItem):
+    """Training points that report drags, clicks and double-clicks by index."""
+
+    sigDragged = Signal(int, float, float, bool)  # index, x, y, finished
+    sigPointClicked = Signal(int, object, bool)  # index, button, double-click
+
+    def __init__(self) -> None:
+        super().__init__(size=POINT_SIZE, pxMode=True, hoverable=False)
+        self._drag_index: int | None = None
+        self._drag_offset = QPointF()
+        self.setAcceptHoverEvents(True)
+
+    def _index_at(self, pos: QPointF) -> int | None:
+        spots = self.pointsAt(pos)
+        if len(spots) == 0:
+            return None
+        # pointsAt lists every spot under the cursor; the last one is drawn on top.
+        return int(spots[-1].index())
+
+    def mouseDragEvent(self, ev) -> None:
+        if ev.button() != Qt.MouseButton.LeftButton:
+            ev.ignore()
+            return
+        if ev.isStart():
+            index = self._index_at(ev.buttonDownPos())
+            if index is None:
+                ev.ignore()
+                return
+            self._drag_index = index
+            x, y = self.data["x"][index], self.data["y"][index]
+            self._drag_offset = QPointF(x, y) - ev.buttonDownPos()
+        elif self._drag_index is None:
+            ev.ignore()
+            return
+        ev.accept()
+        pos = ev.pos() + self._drag_offset
+        index = self._drag_index
+        if ev.isFinish():
+            self._drag_index = None
+        self.sigDragged.emit(index, pos.x(), pos.y(), ev.isFinish())
+
+    def mouseClickEvent(self, ev) -> None:
+        index = self._index_at(ev.pos())
+        if index is None:
+            ev.ignore()
+            return
+        ev.accept()
+        self.sigPointClicked.emit(index, ev.button(), ev.double())
+
+    def hoverEvent(self, ev) -> None:
+        if ev.isExit() or self._index_at(ev.pos()) is None:
+            self.unsetCursor()
+        else:
+            self.setCursor(Qt.CursorShape.OpenHandCursor)
+
+    @property
+    def dragging(self) -> bool:
+        return self._drag_index is not None
+
+
+class BoundaryView(pg.PlotWidget):
+    sigPointMoved = Signal(int, float, float, bool)  # index, x, y, finished (mouse released)
+    sigPointAdded = Signal(float, float, int)  # x, y, label
+    sigPointDeleted = Signal(int)
+    sigPointFlipped = Signal(int)
+    sigSelectionChanged = Signal(object)  # index or None
+    sigPlaneChanged = Signal(tuple)  # (xmin, xmax, ymin, ymax) now shown: compute the image over it
+
+    def __init__(self, parent=None) -> None:
+        self._vb = _PlaneViewBox(enableMenu=False)
+        super().__init__(parent, viewBox=self._vb)
+        self.setObjectName("boundaryView")
+        plot = self.getPlotItem()
+        plot.setTitle("Decision boundary", color=theme.INK, size="11pt")
+        plot.setLabel("bottom", "x₁")
+        plot.setLabel("left", "x₂")
+        plot.hideButtons()
+        plot.setMenuEnabled(False)
+        # The aspect ratio is kept by ``_fit_view`` (one data unit is as many
+        # pixels across as up), not by the ViewBox, so the image can fill the view.
+        self._vb.setMouseEnabled(False, False)
+        self._vb.disableAutoRange()
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setZValue(-10)
+        plot.addItem(self.image)
+        cmap = theme.probability_colormap()
+        self.colour_bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=cmap, interactive=False,
+                                          width=14, label="network output  P(class 1)",
+                                          colorMapMenu=False)
+        self.colour_bar.setImageItem(self.image, insert_in=plot)
+        self.test_points = pg.ScatterPlotItem(size=POINT_SIZE - 2, pxMode=True)
+        self.test_points.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        plot.addItem(self.test_points)
+        self.points = _DraggablePoints()
+        plot.addItem(self.points)
+        self.selection_ring = pg.ScatterPlotItem(size=POINT_SIZE + 9, pxMode=True, brush=None,
+                                                 pen=pg.mkPen(theme.INK, width=2))
+        self.selection_ring.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        plot.addItem(self.selection_ring)
+        self._add_legend(plot)
+
+        self.points.sigDragged.connect(self.sigPointMoved)
+        self.points.sigPointClicked.connect(self._point_clicked)
+        self._vb.sigClicked.connect(self._plane_clicked)
+        self.data: Dataset | None = None
+        self.selected: int | None = None
+        self.bounds: Bounds | None = None  # of the image now shown
+        self._square: Bounds | None = None  # the square the data need
+        self.plane: Bounds | None = None  # the square widened to the view's shape
+        self._vb.sigResized.connect(self._fit_view)
+        self.setToolTip("The network's output over the input plane (orange: class 0, blue: class 1).\n"
+                        "Drag a point to move it · click: add a class-0 point · Shift+click: class 1\n"
+                        "Right-click a point: delete it · double-click: flip its class\n"
+                        "Hollow points are the test split (not used for training).")
+
+    def _add_legend(self, plot: pg.PlotItem) -> None:
+        legend = plot.addLegend(offset=(6, 6), brush=pg.mkBrush(255, 255, 255, 200),
+                                pen=pg.mkPen(theme.GRID_PEN), labelTextSize="8pt",
+                                verSpacing=-6)
+        for label, name in ((0, "class 0"), (1, "class 1")):
+            sample = pg.ScatterPlotItem(size=POINT_SIZE, brush=pg.mkBrush(theme.CLASS_COLOURS[label]),
+                                        pen=pg.mkPen("w", width=1.5))
+            legend.addItem(sample, name)
+        self._test_sample = pg.ScatterPlotItem(size=POINT_SIZE - 2, brush=pg.mkBrush(255, 255, 255, 160),
+                                               pen=pg.mkPen(theme.INK, width=1.5))
+        self.legend = legend
+        self._legend_has_test = False
+
+    # -- updates ---------------------------------------------------------------------
+    def set_image(self, image: np.ndarray, bounds: Bounds) -> None:
+        """Show P(class 1) over ``bounds``; ``image`` is handed over and never modified."""
+        self.image.setImage(image, autoLevels=False, levels=(0.0, 1.0))
+        if bounds != self.bounds:
+            self.bounds = bounds
+            xmin, xmax, ymin, ymax = bounds
+            self.image.setRect(QRectF(xmin, ymin, xmax - xmin, ymax - ymin))
+
+    def fit(self, data: Dataset, keep: bool) -> None:
+        """Frame ``data`` with a margin; with ``keep`` only ever widen (a drag never makes the view jump)."""
+        self._square = grow_bounds(self._square if keep else None, data)
+        self._fit_view()
+
+    def _fit_view(self) -> None:
+        """Show the data's square, widened to the view's shape so one unit is as long across as up."""
+        if self._square is None:
+            return
+        xmin, xmax, ymin, ymax = self._square
+        rect = self._vb.boundingRect()
+        w, h = max(rect.width(), 1.0), max(rect.height(), 1.0)
+        if w >= h:
+            grow = (xmax - xmin) * (w / h - 1) / 2
+            plane = (xmin - grow, xmax + grow, ymin, ymax)
+        else:
+            grow = (ymax - ymin) * (h / w - 1) / 2
+            plane = (xmin, xmax, ymin - grow, ymax + grow)
+        self._vb.setRange(xRange=plane[:2], yRange=plane[2:], padding=0)
+        if plane != self.plane:
+            self.plane = plane
+            self.sigPlaneChanged.emit(plane)
+
+    def set_data(self, data: Dataset) -> None:
+        """Draw ``data``'s points (train filled, test hollow)."""
+        self.data = data
+        labels = data.y.ravel().astype(int)
+        brushes = [pg.mkBrush(theme.CLASS_COLOURS[0]), pg.mkBrush(theme.CLASS_COLOURS[1])]
+        white = pg.mkPen("w", width=1.5)
+        self.points.setData(x=data.X[:, 0].copy(), y=data.X[:, 1].copy(),
+                            brush=[brushes[k] for k in labels], pen=white)
+        if data.has_test:
+            test_labels = data.y_test.ravel().astype(int)
+            pens = [pg.mkPen(theme.CLASS_COLOURS[k], width=2) for k in (0, 1)]
+            self.test_points.setData(x=data.X_test[:, 0].copy(), y=data.X_test[:, 1].copy(),
+                                     brush=pg.mkBrush(255, 255, 255, 150),
+                                     pen=[pens[k] for k in test_labels])
+        else:
+            self.test_points.setData([], [])
+        if data.has_test != self._legend_has_test:
+            self._legend_has_test = data.has_test
+            if data.has_test:
+                self.legend.addItem(self._test_sample, "test split")
+            else:
+                self.legend.removeItem(self._test_sample)
+        if self.selected is not None and self.selected >= len(data.X):
+            self.select(None)
+        else:
+            self._draw_selection()
+
+    def select(self, index: int | None) -> None:
+        self.selected = index
+        self._draw_selection()
+        self.sigSelectionChanged.emit(index)
+
+    def _draw_selection(self) -> None:
+        if self.selected is None or self.data is None:
+            self.selection_ring.setData([], [])
+        else:
+            x, y = self.data.X[self.selected]
+            self.selection_ring.setData([x], [y])
+
+    @property
+    def dragging(self) -> bool:
+        return self.points.dragging
+
+    # -- mouse -----------------------------------------------------------------------
+    def _point_clicked(self, index: int, button, double: bool) -> None:
+        if button == Qt.MouseButton.RightButton:
+            self.sigPointDeleted.emit(index)
+        elif button == Qt.MouseButton.LeftButton:
+            if double:
+                self.sigPointFlipped.emit(index)
+            self.select(index)
+
+    def _plane_clicked(self, pos: QPointF, modifiers) -> None:
+        label = 1 if modifiers & Qt.KeyboardModifier.ShiftModifier else 0
+        self.select(None)
+        self.sigPointAdded.emit(pos.x(), pos.y(), label)
+
+    def view_to_widget(self, x: float, y: float) -> QPointF:
+        """Where the plane point (x, y) is in this widget's pixel coordinates (for tests)."""
+        scene = self._vb.mapViewToScene(QPointF(x, y))
+        return QPointF(self.mapFromScene(scene))

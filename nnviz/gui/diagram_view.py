@@ -1,0 +1,287 @@
+"""The network diagram: one circle per unit, one line per weight.
+
+A line's width follows |w| and its colour the sign of w (blue positive,
+orange negative); a unit's fill shows its bias the same way.  Hovering a line
+or unit shows its current value (refreshed on every update while the mouse
+stays); clicking one asks for a new value, which training continues from.
+
+Drawing cost must not grow with Python calls per edge: edges are grouped by
+(sign, width step) and each group is one ``QPainterPath`` built by
+pyqtgraph's vectorised ``arrayToQPath``, so 28,000 edges are a few dozen
+draw calls.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+
+from nnviz.core.network import Network
+from nnviz.gui import theme
+
+WIDTH_STEPS = 12
+MAX_EDGE_WIDTH = 9.0
+
+
+def edge_width(w: np.ndarray) -> np.ndarray:
+    """Pixel width of the line for weight(s) ``w``: thin but visible at 0, capped for huge weights."""
+    return np.minimum(0.4 + 1.6 * np.abs(w), MAX_EDGE_WIDTH)
+
+
+def _mix(hex_colour: str, amount: float) -> QColor:
+    c = QColor(hex_colour)
+    a = min(max(amount, 0.0), 1.0)
+    return QColor(*(int(round(255 + (v - 255) * a)) for v in (c.red(), c.green(), c.blue())))
+
+
+def unit_name(layer: int, unit: int, n_layers: int) -> str:
+    """x₁, x₂ for inputs, h1.3 for hidden units (1-based), ŷ for the output."""
+    if layer == 0:
+        return "x₁" if unit == 0 else "x₂"
+    if layer == n_layers - 1:
+        return "ŷ"
+    return f"h{layer}.{unit + 1}"
+
+
+class DiagramView(QWidget):
+    sigEditRequested = Signal(int, int, int, float, str)  # layer, row, col, current value, what
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("diagramView")
+        self.setMouseTracking(True)
+        self.setMinimumSize(260, 200)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setToolTip("")  # tooltips here are live values, shown by hand
+        self.network: Network | None = None
+        self.hovered: tuple | None = None
+        self._hover_global = None
+        self._layout_key = None
+        self._paths: list[tuple[QPen, object]] = []
+
+    # -- data ----------------------------------------------------------------------
+    def set_network(self, network: Network) -> None:
+        """Draw ``network`` (a snapshot's copy; only read)."""
+        self.network = network
+        self._paths = []
+        self.update()
+        if self.hovered is not None and self._hover_global is not None:
+            QToolTip.showText(self._hover_global, self._describe(self.hovered), self)
+
+    # -- geometry -------------------------------------------------------------------
+    def _layout(self) -> None:
+        """Node positions and radius for the current size and architecture (cached)."""
+        net = self.network
+        key = (tuple(net.layers), self.width(), self.height())
+        if key == self._layout_key:
+            return
+        self._layout_key = key
+        left, right, top, bottom = 46.0, 40.0, 34.0, 58.0
+        w, h = max(self.width() - left - right, 10), max(self.height() - top - bottom, 10)
+        biggest = max(net.layers)
+        self.radius = float(min(15.0, max(2.5, h / (biggest * 2.6))))
+        gap = min(h / biggest, self.radius * 3.4)
+        xs = np.linspace(left, left + w, len(net.layers))
+        self.nodes = []
+        for x, n in zip(xs, net.layers):
+            ys = top + h / 2 + (np.arange(n) - (n - 1) / 2) * gap
+            self.nodes.append(np.column_stack([np.full(n, x), ys]))
+        # Every edge as a segment, in the order of the flat weight matrices.
+        segs, index = [], []
+        for k in range(len(net.layers) - 1):
+            a, b = self.nodes[k], self.nodes[k + 1]
+            ii, jj = np.meshgrid(np.arange(len(a)), np.arange(len(b)), indexing="ij")
+            segs.append(np.column_stack([a[ii.ravel()], b[jj.ravel()]]))
+            index.append(np.column_stack([np.full(ii.size, k), ii.ravel(), jj.ravel()]))
+        self.segments = np.vstack(segs)
+        self.edge_index = np.vstack(index)
+        self._paths = []
+
+    def _weights(self) -> np.ndarray:
+        return np.concatenate([W.ravel() for W in self.network.W])
+
+    def _build_paths(self) -> None:
+        """One path per (sign, width step): a handful of draw calls whatever the size."""
+        w = self._weights()
+        widths = edge_width(w)
+        steps = np.minimum((widths / MAX_EDGE_WIDTH * WIDTH_STEPS).astype(int), WIDTH_STEPS - 1)
+        self._paths = []
+        for positive, colour in ((False, theme.ORANGE), (True, theme.BLUE)):
+            sign_mask = (w > 0) == positive
+            for step in range(WIDTH_STEPS):
+                sel = np.flatnonzero(sign_mask & (steps == step))
+                if len(sel) == 0:
+                    continue
+                seg = self.segments[sel]
+                x = seg[:, [0, 2]].ravel()
+                y = seg[:, [1, 3]].ravel()
+                path = pg.arrayToQPath(x, y, connect="pairs", finiteCheck=False)
+                width = (step + 0.5) / WIDTH_STEPS * MAX_EDGE_WIDTH
+                c = QColor(colour)
+                c.setAlpha(int(110 + 145 * (step + 1) / WIDTH_STEPS))
+                pen = QPen(c, width)
+                pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+                self._paths.append((pen, path))
+
+    # -- painting ------------------------------------------------------------------
+    def paintEvent(self, event) -> None:
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor("white"))
+        if self.network is None:
+            p.end()
+            return
+        self._layout()
+        if not self._paths:
+            self._build_paths()
+        many = len(self.segments) > 3000
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, not many)
+        for pen, path in self._paths:
+            p.setPen(pen)
+            p.drawPath(path)
+        if self.hovered and self.hovered[0] == "edge":
+            _, k, i, j = self.hovered
+            a, b = self.nodes[k][i], self.nodes[k + 1][j]
+            p.setPen(QPen(QColor(theme.INK), float(edge_width(self.network.W[k][i, j])) + 2.5))
+            p.drawLine(QPointF(*a), QPointF(*b))
+        self._paint_nodes(p)
+        self._paint_labels(p)
+        p.end()
+
+    def _paint_nodes(self, p: QPainter) -> None:
+        net, r = self.network, self.radius
+        n_layers = len(net.layers)
+        outline = QPen(QColor(theme.INK), 1.2 if r > 4 else 0.6)
+        for k, pts in enumerate(self.nodes):
+            biases = net.b[k - 1].ravel() if k else None
+            for u, (x, y) in enumerate(pts):
+                if biases is None:
+                    brush = QBrush(QColor("#e8e8e8"))
+                else:
+                    b = float(biases[u])
+                    brush = QBrush(_mix(theme.BLUE if b > 0 else theme.ORANGE, math.tanh(abs(b) / 2)))
+                hovered = self.hovered and self.hovered[0] == "node" and self.hovered[1:] == (k, u)
+                p.setPen(QPen(QColor(theme.INK), 2.6) if hovered else outline)
+                p.setBrush(brush)
+                p.drawEllipse(QPointF(x, y), r, r)
+        # Names of the inputs and the output beside their units.
+        p.setPen(QColor(theme.INK))
+        font = QFont(self.font())
+        font.setPointSizeF(max(8.0, min(11.0, r * 0.9)))
+        p.setFont(font)
+        for u, (x, y) in enumerate(self.nodes[0]):
+            p.drawText(QRectF(x - r - 40, y - 10, 34, 20),
+                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, unit_name(0, u, n_layers))
+        x, y = self.nodes[-1][0]
+        p.drawText(QRectF(x + r + 5, y - 10, 34, 20),
+                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, "ŷ")
+
+    def _paint_labels(self, p: QPainter) -> None:
+        net = self.network
+        small = QFont(self.font())
+        small.setPointSizeF(8.5)
+        title = QFont(self.font())
+        title.setPointSizeF(11)
+        p.setFont(title)
+        p.setPen(QColor(theme.INK))
+        p.drawText(QRectF(8, 6, self.width() - 16, 22), Qt.AlignmentFlag.AlignHCenter,
+                   f"Network {'-'.join(map(str, net.layers))}")
+        p.setFont(small)
+        p.setPen(QColor(theme.MUTED))
+        n_layers = len(net.layers)
+        base = self.height() - 52
+        for k, pts in enumerate(self.nodes):
+            if k == 0:
+                text = "input"
+            elif k == n_layers - 1:
+                text = f"output\n{net.output_activation}"
+            else:
+                text = f"hidden {k}\n{net.activation}"
+            x = pts[0][0]
+            p.drawText(QRectF(x - 60, base, 120, 30), Qt.AlignmentFlag.AlignHCenter, text)
+        p.drawText(QRectF(8, self.height() - 22, self.width() - 16, 20),
+                   Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap,
+                   "line width ∝ |weight| · blue: positive, orange: negative · unit fill: its bias")
+
+    # -- hover and click ---------------------------------------------------------------
+    def item_at(self, pos: QPointF) -> tuple | None:
+        """('node', layer, unit) or ('edge', layer, row, col) under widget position ``pos``."""
+        if self.network is None:
+            return None
+        self._layout()
+        x, y = pos.x(), pos.y()
+        for k, pts in enumerate(self.nodes):
+            d = np.hypot(pts[:, 0] - x, pts[:, 1] - y)
+            u = int(np.argmin(d))
+            if d[u] <= self.radius + 2:
+                return ("node", k, u)
+        seg = self.segments
+        ax, ay, bx, by = seg[:, 0], seg[:, 1], seg[:, 2], seg[:, 3]
+        dx, dy = bx - ax, by - ay
+        t = np.clip(((x - ax) * dx + (y - ay) * dy) / np.maximum(dx * dx + dy * dy, 1e-9), 0, 1)
+        dist = np.hypot(ax + t * dx - x, ay + t * dy - y)
+        reach = np.maximum(edge_width(self._weights()) / 2, 3.0)
+        close = np.flatnonzero(dist <= reach)
+        if len(close) == 0:
+            return None
+        e = close[np.argmin(dist[close])]
+        k, i, j = (int(v) for v in self.edge_index[e])
+        return ("edge", k, i, j)
+
+    def _describe(self, item: tuple) -> str:
+        net = self.network
+        n_layers = len(net.layers)
+        if item[0] == "edge":
+            _, k, i, j = item
+            value = float(net.W[k][i, j])
+            return (f"weight W{k + 1}[{i}, {j}]: {unit_name(k, i, n_layers)} → {unit_name(k + 1, j, n_layers)}\n"
+                    f"value {value:+.6f}\nclick to type a new value")
+        _, k, u = item
+        if k == 0:
+            return f"input {unit_name(0, u, n_layers)}: the point's {'first' if u == 0 else 'second'} coordinate"
+        value = float(net.b[k - 1][0, u])
+        return (f"unit {unit_name(k, u, n_layers)} ({net.output_activation if k == n_layers - 1 else net.activation})\n"
+                f"bias b{k}[0, {u}]: {value:+.6f}\nclick to type a new bias")
+
+    def mouseMoveEvent(self, event) -> None:
+        item = self.item_at(event.position())
+        if item != self.hovered:
+            self.hovered = item
+            self.update()
+        self._hover_global = event.globalPosition().toPoint()
+        if item is None:
+            QToolTip.hideText()
+        else:
+            QToolTip.showText(self._hover_global, self._describe(item), self)
+        self.setCursor(Qt.CursorShape.PointingHandCursor if item and not (item[0] == "node" and item[1] == 0)
+                       else Qt.CursorShape.ArrowCursor)
+
+    def leaveEvent(self, event) -> None:
+        self.hovered = None
+        self._hover_global = None
+        QToolTip.hideText()
+        self.update()
+
+    def mouseReleaseEvent(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or self.network is None:
+            return
+        item = self.item_at(event.position())
+        if item is None:
+            return
+        net = self.network
+        if item[0] == "edge":
+            _, k, i, j = item
+            self.sigEditRequested.emit(k, i, j, float(net.W[k][i, j]), self._describe(item).split("\n")[0])
+        elif item[1] > 0:
+            _, k, u = item
+            # The bias is the last row of the layer's augmented matrix.
+            self.sigEditRequested.emit(k - 1, net.layers[k - 1], u, float(net.b[k - 1][0, u]),
+                                       self._describe(item).split("\n")[1])
+
+    def resizeEvent(self, event) -> None:
+        self._layout_key = None
+        super().resizeEvent(event)

@@ -1,0 +1,49 @@
+"""Colours and pyqtgraph options shared by every view.
+
+Okabe-Ito colours, which stay distinct under the common colour-vision
+deficiencies.  One rule throughout the window: blue means class 1 / a
+positive weight / a high output, orange means class 0 / a negative weight /
+a low output (as in TensorFlow Playground).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QColor
+
+BLUE = "#0072B2"  # class 1, positive
+ORANGE = "#E69F00"  # class 0, negative
+VERMILLION = "#D55E00"
+GREEN = "#009E73"
+INK = "#222222"
+MUTED = "#6b6b6b"
+GRID_PEN = "#d0d0d0"
+
+CLASS_COLOURS = (ORANGE, BLUE)  # indexed by label
+TRAIN_LOSS = INK
+TEST_LOSS = VERMILLION
+
+
+def qcolor(hex_colour: str, alpha: int = 255) -> QColor:
+    c = QColor(hex_colour)
+    c.setAlpha(alpha)
+    return c
+
+
+def _tint(hex_colour: str, amount: float) -> tuple[int, int, int]:
+    """``hex_colour`` mixed with white; amount 1 is the colour itself."""
+    c = QColor(hex_colour)
+    return tuple(int(round(255 + (v - 255) * amount)) for v in (c.red(), c.green(), c.blue()))
+
+
+def probability_colormap() -> pg.ColorMap:
+    """Orange (P = 0) through near-white (0.5) to blue (P = 1), pale enough for points on top."""
+    stops = np.array([0.0, 0.5, 1.0])
+    colours = np.array([_tint(ORANGE, 0.55), (246, 246, 246), _tint(BLUE, 0.5)], dtype=np.ubyte)
+    return pg.ColorMap(stops, colours, name="nnviz-probability")
+
+
+def configure_pyqtgraph() -> None:
+    """Light background and black text: the window reads like a figure in the tutorial."""
+    pg.setConfigOptions(background="w", foreground=INK, antialias=False)
