@@ -18,6 +18,9 @@ def atomic_write(path: str | os.PathLike, data: bytes | Callable[[object], None]
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
     try:
+        # mkstemp creates the file readable by its owner only; give it the mode
+        # the file it replaces had, or what a plain open() would have given.
+        os.chmod(tmp, _mode_for(path))
         with os.fdopen(fd, "wb") as f:
             if callable(data):
                 data(f)
@@ -32,3 +35,12 @@ def atomic_write(path: str | os.PathLike, data: bytes | Callable[[object], None]
         except OSError:
             pass
         raise
+
+
+def _mode_for(path: str) -> int:
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask

@@ -151,3 +151,16 @@ def test_python_dash_m_and_console_script_work():
     assert result.returncode == 0 and "accuracy 100.0%" in result.stdout
     result = subprocess.run([sys.executable, "-m", "nnviz", "train", "--lr", "-1"], capture_output=True, text=True)
     assert result.returncode == 2 and result.stderr.count("\n") == 1
+
+
+def test_shipped_examples_load_and_evaluate(capsys):
+    import pathlib
+
+    examples = pathlib.Path(__file__).resolve().parents[2] / "resources" / "examples"
+    code, out, _ = run(capsys, "eval", str(examples / "xor-2000-epochs.npz"))
+    assert code == 0 and "epoch 2000" in out and "Accuracy: 100.0%" in out
+    code, out, _ = run(capsys, "train", "--dataset", str(examples / "moons-120.csv"), "--layers", "8,8",
+                       "--activation", "tanh", "--optimizer", "adam", "--lr", "0.02", "--epochs", "800", "--quiet")
+    assert code == 0
+    accuracy = float(out.rsplit("accuracy ", 1)[1].rstrip("%\n"))
+    assert accuracy >= 95.0

@@ -205,3 +205,16 @@ def test_settings_round_trip_through_file(tmp_path):
     loaded = weights_file.load(path)
     assert loaded.settings == settings
     assert (loaded.network.activation, loaded.network.output_activation, loaded.network.loss) == ("tanh", "linear", "bce")
+
+
+def test_saved_files_get_ordinary_permissions(tmp_path):
+    path = tmp_path / "w.npz"
+    old = os.umask(0o022)
+    try:
+        weights_file.save(path, trained(1).network, 1)
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644
+    path.chmod(0o600)
+    weights_file.save(path, trained(1).network, 1)
+    assert path.stat().st_mode & 0o777 == 0o600  # an existing file keeps its mode
