@@ -1,0 +1,43 @@
+"""Sharing the interpreter between training threads and the GUI thread.
+
+A thread looping over small NumPy calls holds the GIL almost all the time;
+the GUI thread gives it up on every Qt call and then waits up to the switch
+interval (5 ms by default) to get it back, so a frame that makes a few hundred
+Qt calls can take seconds.  A short switch interval fixes that at some cost to
+the training thread (see DESIGN.md and ``benchmarks/gui.py``).
+
+The interval is process-wide, and more than one thread may train at once (the
+main worker and the comparison runs), so it is reference-counted: the first
+thread to start training shortens it, the last one to stop restores it.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+FAST_SWITCH_INTERVAL = 0.0005
+
+_lock = threading.Lock()
+_holders: set[object] = set()
+_saved: float | None = None
+
+
+def hold_fast(owner: object) -> None:
+    """``owner`` starts training: keep the switch interval short until it calls ``release_fast``."""
+    global _saved
+    with _lock:
+        if not _holders:
+            _saved = sys.getswitchinterval()
+        _holders.add(owner)
+        sys.setswitchinterval(min(FAST_SWITCH_INTERVAL, _saved))
+
+
+def release_fast(owner: object) -> None:
+    """``owner`` stopped training; the last one out restores the interval it found."""
+    with _lock:
+        if owner not in _holders:
+            return
+        _holders.discard(owner)
+        if not _holders and _saved is not None:
+            sys.setswitchinterval(_saved)

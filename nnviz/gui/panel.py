@@ -1,0 +1,125 @@
+"""What every learning panel shares: a throttled ``set_state`` and a few colours.
+
+The main window calls ``set_state(network, data, settings, epoch)`` on every
+update it draws, which at full training speed is once per display frame.  A
+panel keeps only the newest state and redraws at most ``max_hz`` times a
+second, and not at all while it is hidden (a dock tabbed behind another):
+its Python work shares the interpreter with the training thread, so work
+nobody sees is work taken from the frame rate and from training.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from PySide6.QtCore import QThread, QTimer, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QWidget
+
+from nnviz.core.datasets import Dataset
+from nnviz.core.network import Network
+from nnviz.core.trainer import TrainSettings
+
+# A colour-blind-safe diverging pair (blue for positive, orange for negative),
+# the same pair the diagram uses for the sign of a weight.
+POSITIVE = QColor("#2166ac")
+NEGATIVE = QColor("#d95f02")
+CLASS_COLOURS = (QColor("#d95f02"), QColor("#2166ac"))  # class 0, class 1
+RUN_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666")
+MUTED = "#6b7280"
+
+
+@dataclass
+class State:
+    network: Network
+    data: Dataset
+    settings: TrainSettings
+    epoch: int
+
+
+class Panel(QWidget):
+    """A view of the current network that redraws at display rate at most, and only when seen."""
+
+    max_hz = 30.0
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state: State | None = None
+        self._dirty = False
+        self._last = -1.0
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.flush)
+
+    def set_state(self, network: Network, data: Dataset, settings: TrainSettings, epoch: int) -> None:
+        """Show this network; cheap to call every frame (the redraw is coalesced)."""
+        self.state = State(network, data, settings, int(epoch))
+        self._dirty = True
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if not self.isVisible() or self._timer.isActive():
+            return  # showEvent redraws; or a redraw is already on its way
+        wait = self._last + 1.0 / self.max_hz - time.monotonic()
+        if wait <= 0:
+            self.flush()
+        else:
+            self._timer.start(int(wait * 1000) + 1)
+
+    def flush(self) -> None:
+        """Redraw now if there is something new (tests call this to skip the throttle)."""
+        self._timer.stop()
+        if self._dirty and self.state is not None:
+            self._dirty = False
+            self._last = time.monotonic()
+            self.refresh(self.state)
+
+    def refresh(self, state: State) -> None:
+        raise NotImplementedError
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if self._dirty:
+            self._schedule()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self._timer.stop()
+        super().closeEvent(event)
+
+
+class CallThread(QThread):
+    """Runs ``function(thread)`` off the GUI thread and reports its result once.
+
+    The function may call ``thread.progress(done, total)`` and should return
+    early when ``thread.cancelled`` is true.  Results are delivered through
+    queued signals, so slots run on the GUI thread.
+    """
+
+    sigProgress = Signal(int, int)
+    sigDone = Signal(object)
+    sigFailed = Signal(str)
+
+    def __init__(self, function, parent=None) -> None:
+        super().__init__(parent)
+        self._function = function
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+    def progress(self, done: int, total: int) -> None:
+        self.sigProgress.emit(done, total)
+
+    def run(self) -> None:
+        try:
+            result = self._function(self)
+        except Exception as exc:  # reported to the user, never lost in a thread
+            self.sigFailed.emit(f"{type(exc).__name__}: {exc}")
+        else:
+            self.sigDone.emit(result)
+
+    def stop(self) -> None:
+        """Cancel and wait: no thread outlives its owner."""
+        self.cancel()
+        self.wait()
