@@ -66,6 +66,6 @@ class PlaneSampler:
             self._points = plane_points(bounds, self.resolution)
         with np.errstate(over="ignore", under="ignore", invalid="ignore"):
             p = network.predict(self._points)
-        image = np.asarray(p, dtype=np.float32).reshape(self.resolution, self.resolution)
+            image = np.asarray(p, dtype=np.float32).reshape(self.resolution, self.resolution)
         # A diverged network gives NaN; show it as undecided rather than breaking the lookup table.
         return np.nan_to_num(image, nan=0.5, posinf=1.0, neginf=0.0)

@@ -42,6 +42,16 @@ class _PlaneViewBox(pg.ViewBox):
         ev.ignore()
 
 
+class _InertPoints(pg.ScatterPlotItem):
+    """Points that are only drawn: clicks and drags pass through to what lies below."""
+
+    def mouseClickEvent(self, ev) -> None:
+        ev.ignore()
+
+    def mouseDragEvent(self, ev) -> None:
+        ev.ignore()
+
+
 class _DraggablePoints(pg.ScatterPlotItem):
     """Training points that report drags, clicks and double-clicks by index."""
 
@@ -132,14 +142,12 @@ class BoundaryView(pg.PlotWidget):
                                           width=14, label="network output  P(class 1)",
                                           colorMapMenu=False)
         self.colour_bar.setImageItem(self.image, insert_in=plot)
-        self.test_points = pg.ScatterPlotItem(size=POINT_SIZE - 2, pxMode=True)
-        self.test_points.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.test_points = _InertPoints(size=POINT_SIZE - 2, pxMode=True)
         plot.addItem(self.test_points)
         self.points = _DraggablePoints()
         plot.addItem(self.points)
-        self.selection_ring = pg.ScatterPlotItem(size=POINT_SIZE + 9, pxMode=True, brush=None,
-                                                 pen=pg.mkPen(theme.INK, width=2))
-        self.selection_ring.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.selection_ring = _InertPoints(size=POINT_SIZE + 9, pxMode=True, brush=None,
+                                           pen=pg.mkPen(theme.INK, width=2))
         plot.addItem(self.selection_ring)
         self._add_legend(plot)
 

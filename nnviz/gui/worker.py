@@ -74,6 +74,10 @@ class Snapshot:
     message: str | None = None  # why training stopped, when it stopped by itself
 
 
+# Commands that act at once even while Step epochs are still to run.
+_INTERRUPTING = frozenset({"step", "pause", "stop", "load", "speed", "plane", "refresh"})
+
+
 class TrainingWorker(QThread):
     sigSnapshotReady = Signal()
 
@@ -161,7 +165,7 @@ class TrainingWorker(QThread):
         return snap
 
     # -- the loop (worker thread) -----------------------------------------------
-    def run(self) -> None:  # noqa: C901 - one loop, read top to bottom
+    def run(self) -> None:
         self._trainer: Trainer | None = None
         self._gen = 0
         self._data_version = 0
@@ -179,43 +183,52 @@ class TrainingWorker(QThread):
         self._held: list[tuple] = []  # commands taken off the queue while waiting
         self._applied = 0
         self._epochs_per_s_estimate = 1000.0
-        last_publish = 0.0
+        self._last_publish = 0.0
         try:
-            while True:
-                busy = self._trainer is not None and (self._running or self._steps > 0)
-                if busy or self._dirty:
-                    timeout = 0.0 if busy else 0.004
-                else:
-                    timeout = None
-                if not self._drain(timeout):
-                    break
-                now = time.perf_counter()
-                trainer = self._trainer
-                if trainer is None:
-                    continue
-                slow = self._steps > 0 or (self._rate is not None and self._rate <= SLOW_MOTION_RATE)
-                if self._running or self._steps > 0:
-                    if slow and self._dirty:
-                        # Every epoch is one update: wait until the GUI has shown the last.
-                        if self._publish_if_free(now):
-                            last_publish = now
-                        else:
-                            self._wait_command(0.002)
-                        continue
-                    n = self._epochs_due(now)
-                    if n == 0:
-                        continue
-                    self._train(n)
-                    now = time.perf_counter()
-                if self._dirty and (slow or not self._running or now - last_publish >= FRAME_SECONDS):
-                    if self._publish_if_free(now):
-                        last_publish = now
+            while self._drain(self._drain_timeout()):
+                try:
+                    self._tick()
+                except Exception as exc:  # a bug must not end the thread silently
+                    traceback.print_exc()
+                    self._running, self._steps = False, 0
+                    sys.setswitchinterval(self._old_switch_interval)
+                    self._message = f"training stopped by an internal error: {exc}"
+                    self._dirty = False  # do not retry a failing snapshot in a tight loop
         finally:
             sys.setswitchinterval(self._old_switch_interval)
+
+    def _drain_timeout(self) -> float | None:
+        if self._trainer is not None and (self._running or self._steps > 0):
+            return 0.0  # training: only look
+        if self._dirty:
+            return 0.004  # idle, but a snapshot is owed: look again soon
+        return None  # idle: sleep until a command comes
+
+    def _tick(self) -> None:
+        """One pass of the loop: train a chunk (or one epoch) and publish when a frame is due."""
+        trainer = self._trainer
+        if trainer is None:
+            return
+        now = time.perf_counter()
+        slow = self._steps > 0 or (self._rate is not None and self._rate <= SLOW_MOTION_RATE)
+        if self._running or self._steps > 0:
+            if slow and self._dirty:
+                # Every epoch is one update: wait until the GUI has taken the last.
+                if not self._publish_if_free(now):
+                    self._wait_command(0.002)
+                return
+            n = self._epochs_due(now)
+            if n == 0:
+                return
+            self._train(n)
+            now = time.perf_counter()
+        if self._dirty and (slow or not self._running or now - self._last_publish >= FRAME_SECONDS):
+            self._publish_if_free(now)
 
     def _wait_command(self, seconds: float) -> None:
         """Sleep up to ``seconds``, waking early for a command (kept, in order, for ``_drain``)."""
         if self._held:
+            time.sleep(seconds)
             return
         try:
             self._held.append(self._commands.get(timeout=seconds))
@@ -223,9 +236,10 @@ class TrainingWorker(QThread):
             pass
 
     def _drain(self, timeout: float | None) -> bool:
-        """Apply every queued command, waiting up to ``timeout`` (None: forever) for the first.
+        """Apply queued commands in order, waiting up to ``timeout`` (None: forever) for the first.
 
-        Returns False on stop.
+        Commands sent after a Step wait until its epochs are done, so "step,
+        new learning rate, step" means what it says.  Returns False on stop.
         """
         pending, self._held = self._held, []
         if not pending:
@@ -243,12 +257,16 @@ class TrainingWorker(QThread):
                 break
         # Of many moves of a dragged point only the newest data matter.
         last_data = max((i for i, c in enumerate(pending) if c[0] == "data"), default=-1)
-        self._applied += len(pending)
         for i, cmd in enumerate(pending):
-            if cmd[0] == "stop":
+            kind = cmd[0]
+            if self._steps > 0 and kind not in _INTERRUPTING:
+                self._held = pending[i:]
+                break
+            self._applied += 1
+            if kind == "stop":
                 self._set_running(False)
                 return False
-            if cmd[0] == "data" and i != last_data:
+            if kind == "data" and i != last_data:
                 continue
             try:
                 self._apply(cmd)
@@ -333,14 +351,9 @@ class TrainingWorker(QThread):
         try:
             trainer.run(n)
         except TrainingDiverged as exc:
-            self._running, self._steps = False, 0
-            sys.setswitchinterval(self._old_switch_interval)
+            self._set_running(False)
+            self._steps = 0
             self._message = str(exc)
-        except Exception as exc:  # a bug must not kill the thread silently
-            traceback.print_exc()
-            self._running, self._steps = False, 0
-            sys.setswitchinterval(self._old_switch_interval)
-            self._message = f"training stopped: {exc}"
         elapsed = time.perf_counter() - t
         if self._steps > 0:
             self._steps -= 1
@@ -367,6 +380,7 @@ class TrainingWorker(QThread):
         with self._lock:
             self._mailbox = snap
         self._dirty = False
+        self._last_publish = now
         self.sigSnapshotReady.emit()
         return True
 

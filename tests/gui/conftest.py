@@ -1,0 +1,76 @@
+"""Fixtures for the window's tests: an isolated settings file, dialogs that answer at once, a window."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QSettings
+
+from nnviz.gui.settings_store import SettingsStore
+
+# pyqtgraph turns quick synthetic drags into clicks and drops mouse moves that
+# come faster than its rate limit; tests send real QMouseEvents at full speed.
+pg.setConfigOption("mouseRateLimit", -1)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_settings(tmp_path_factory):
+    """No test reads or writes the user's own nnviz settings."""
+    directory = str(tmp_path_factory.mktemp("qsettings"))
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, directory)
+
+
+class FakeDialogs:
+    """Stands in for ``nnviz.gui.dialogs.Dialogs``: answers from queues, records what was shown."""
+
+    def __init__(self) -> None:
+        self.errors: list[tuple[str, str]] = []
+        self.infos: list[tuple[str, str]] = []
+        self.questions: list[str] = []
+        self.save_answer = "discard"
+        self.paths: list[str | None] = []
+        self.numbers: list[float | None] = []
+
+    def error(self, parent, title, text):
+        self.errors.append((title, text))
+
+    def info(self, parent, title, text):
+        self.infos.append((title, text))
+
+    def ask_save(self, parent, text):
+        self.questions.append(text)
+        return self.save_answer
+
+    def open_path(self, parent, title, directory, filters):
+        return self.paths.pop(0) if self.paths else None
+
+    save_path = open_path
+
+    def get_number(self, parent, title, label, value):
+        return self.numbers.pop(0) if self.numbers else None
+
+
+@pytest.fixture
+def dialogs():
+    return FakeDialogs()
+
+
+@pytest.fixture
+def store(tmp_path):
+    return SettingsStore(QSettings(str(tmp_path / "nnviz.ini"), QSettings.Format.IniFormat))
+
+
+@pytest.fixture
+def window(qtbot, store, dialogs):
+    from nnviz.gui.main_window import MainWindow
+
+    w = MainWindow(store=store, dialogs=dialogs)
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    assert w.wait_for_sync()
+    yield w
+    w.close_without_asking()
+    assert not w.worker.isRunning()

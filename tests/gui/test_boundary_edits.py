@@ -1,0 +1,96 @@
+"""Editing the data on the decision boundary with the mouse and keyboard."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+
+from nnviz.core import datasets
+from mouse_events import click, drag
+
+RIGHT = Qt.MouseButton.RightButton
+SHIFT = Qt.KeyboardModifier.ShiftModifier
+
+
+def at(window, x, y) -> QPointF:
+    return window.boundary.view_to_widget(x, y)
+
+
+def test_dragging_a_point_moves_it_in_the_training_data(qtbot, window):
+    window.set_playing(True)  # training keeps running during the drag
+    seen_during_drag = []
+    drag(window.boundary, at(window, 1.0, 1.0), at(window, 0.5, 0.2),
+         on_step=lambda i: (qtbot.wait(20), seen_during_drag.append(window.latest.data.X[3].copy())))
+    window.set_playing(False)
+    assert window.wait_for_sync()
+    moved = window.latest.data.X[3]
+    assert moved == pytest.approx([0.5, 0.2], abs=0.02)  # within a pixel or two
+    np.testing.assert_array_equal(window.data.X[3], moved)
+    np.testing.assert_array_equal(window.latest.data.X[:3], datasets.xor().X[:3])
+    # The trainer followed the point while it moved, not only at the release.
+    assert any(0.55 < p[0] < 0.95 for p in seen_during_drag)
+    assert window.latest.epoch > 0
+    # One drag is one undo step.
+    window.undo_action.trigger()
+    assert window.wait_for_sync()
+    np.testing.assert_array_equal(window.latest.data.X, datasets.xor().X)
+    window.redo_action.trigger()
+    assert window.wait_for_sync()
+    assert window.latest.data.X[3] == pytest.approx([0.5, 0.2], abs=0.02)
+
+
+def test_click_adds_class_0_and_shift_click_class_1(qtbot, window):
+    click(window.boundary, at(window, 0.5, 0.5))
+    click(window.boundary, at(window, 0.25, 0.75), modifiers=SHIFT)
+    assert window.wait_for_sync()
+    data = window.latest.data
+    assert len(data.X) == 6
+    assert data.X[4] == pytest.approx([0.5, 0.5], abs=0.02) and data.y[4, 0] == 0
+    assert data.X[5] == pytest.approx([0.25, 0.75], abs=0.02) and data.y[5, 0] == 1
+
+
+def test_right_click_deletes_and_double_click_flips(qtbot, window):
+    click(window.boundary, at(window, 0.0, 1.0), button=RIGHT)
+    assert window.wait_for_sync()
+    np.testing.assert_array_equal(window.latest.data.X, datasets.xor().X[[0, 2, 3]])
+    click(window.boundary, at(window, 1.0, 1.0), double=True)  # now point 2
+    assert window.wait_for_sync()
+    assert window.latest.data.y.ravel().tolist() == [0, 1, 1]
+
+
+def test_keyboard_delete_flip_undo_redo(qtbot, window):
+    click(window.boundary, at(window, 1.0, 0.0))  # select point 2
+    assert window.boundary.selected == 2
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_F)
+    assert window.wait_for_sync()
+    assert window.latest.data.y.ravel().tolist() == [0, 1, 0, 0]
+    qtbot.keyClick(window, Qt.Key.Key_Delete)
+    assert window.wait_for_sync()
+    assert len(window.latest.data.X) == 3
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.wait_for_sync()
+    np.testing.assert_array_equal(window.latest.data.y, datasets.xor().y)
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert window.wait_for_sync()
+    assert window.latest.data.y.ravel().tolist() == [0, 1, 0, 0]
+
+
+def test_the_last_point_cannot_be_deleted(qtbot, window):
+    for x, y in ((0, 0), (0, 1), (1, 0)):
+        click(window.boundary, at(window, x, y), button=RIGHT)
+    click(window.boundary, at(window, 1, 1), button=RIGHT)
+    assert window.wait_for_sync()
+    assert len(window.latest.data.X) == 1
+    assert "last point" in window.statusBar().currentMessage()
+
+
+def test_the_boundary_follows_a_moved_point_within_a_frame(qtbot, window):
+    # Paused: the network does not change, so only the image's extent may change when a
+    # point is dragged far outside; the next snapshot shows it.
+    drag(window.boundary, at(window, 1.0, 1.0), at(window, 1.3, 1.3))
+    assert window.wait_for_sync()
+    xmin, xmax, ymin, ymax = window.latest.bounds
+    assert xmax > 1.3 and ymax > 1.3

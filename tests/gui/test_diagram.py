@@ -1,0 +1,65 @@
+"""The network diagram: live values on hover, typed weights, many edges."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QEvent, QPointF
+from PySide6.QtWidgets import QToolTip
+
+from mouse_events import NONE, send
+from nnviz.core.network import Network
+from nnviz.gui.diagram_view import DiagramView
+
+
+def edge_midpoint(view, k, i, j) -> QPointF:
+    """A point a quarter of the way along the edge (the middles of crossing edges coincide)."""
+    view._layout()
+    a, b = view.nodes[k][i], view.nodes[k + 1][j]
+    return QPointF(*(0.75 * a + 0.25 * b))
+
+
+def test_hover_shows_the_current_value_and_follows_training(qtbot, window):
+    diagram = window.diagram
+    pos = edge_midpoint(diagram, 1, 3, 0)  # W2[3, 0]: the thickest line at the start
+    send(diagram, QEvent.Type.MouseMove, pos, NONE, NONE)
+    assert diagram.hovered == ("edge", 1, 3, 0)
+    first = QToolTip.text()
+    assert f"{window.latest.network.W[1][3, 0]:+.6f}" in first
+    window.worker.step(200)
+    qtbot.waitUntil(lambda: window.latest.epoch == 200, timeout=10000)
+    now = QToolTip.text()
+    assert now != first  # live: updated without moving the mouse
+    assert f"{window.latest.network.W[1][3, 0]:+.6f}" in now
+
+
+def test_clicking_an_edge_sets_the_weight_and_training_continues_from_it(qtbot, window, dialogs):
+    diagram = window.diagram
+    pos = edge_midpoint(diagram, 0, 1, 2)
+    dialogs.numbers = [2.5]
+    send(diagram, QEvent.Type.MouseButtonPress, pos)
+    send(diagram, QEvent.Type.MouseButtonRelease, pos, buttons=NONE)
+    assert window.wait_for_sync()
+    assert window.latest.network.W[0][1, 2] == 2.5
+    # A unit's bias the same way.
+    x, y = diagram.nodes[2][0]
+    dialogs.numbers = [-1.25]
+    send(diagram, QEvent.Type.MouseButtonPress, QPointF(x, y))
+    send(diagram, QEvent.Type.MouseButtonRelease, QPointF(x, y), buttons=NONE)
+    assert window.wait_for_sync()
+    assert window.latest.network.b[1][0, 0] == -1.25
+    window.worker.step(1)
+    qtbot.waitUntil(lambda: window.latest.epoch == 1, timeout=5000)
+    assert window.latest.network.W[0][1, 2] != 2.5  # trained on from the typed value
+
+
+def test_a_big_network_is_drawn_with_few_paths(qtbot):
+    view = DiagramView()
+    qtbot.addWidget(view)
+    view.resize(600, 500)
+    net = Network.initialised([2] + [64] * 8 + [1], init="xavier", seed=0)
+    view.set_network(net)
+    image = view.grab()
+    assert not image.isNull()
+    assert len(view.segments) == 2 * 64 + 7 * 64 * 64 + 64
+    assert len(view._paths) <= 24  # (sign, width step) groups, not one per edge
+    assert np.isfinite(view.segments).all()

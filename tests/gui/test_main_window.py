@@ -1,0 +1,189 @@
+"""The window with real numbers: what it shows equals what the core computes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+
+from nnviz.core import datasets
+from nnviz.core.network import Network
+from nnviz.core.setup import Setup
+from nnviz.core.trainer import Trainer, TrainSettings
+
+
+def tutorial_trainer() -> Trainer:
+    return Trainer(Network.initialised([2, 4, 1], seed=42), datasets.xor(), TrainSettings(lr=1.0))
+
+
+def press(qtbot, window, key, modifier=Qt.KeyboardModifier.NoModifier):
+    window.activateWindow()
+    window.setFocus()
+    qtbot.keyClick(window, key, modifier)
+
+
+def test_opens_on_the_tutorials_xor_setup(window):
+    assert window.setup == Setup()
+    snap = window.latest
+    assert snap.epoch == 0
+    assert snap.network.layers == [2, 4, 1]
+    np.testing.assert_array_equal(snap.network.params, tutorial_trainer().network.params)
+    np.testing.assert_array_equal(window.data.X, datasets.xor().X)
+    assert window.status_labels["epoch"].text() == "epoch 0"
+
+
+def test_stepping_with_the_keyboard_matches_the_core(qtbot, window):
+    for _ in range(5):
+        press(qtbot, window, Qt.Key.Key_S)
+    press(qtbot, window, Qt.Key.Key_Right)
+    assert window.wait_for_sync()
+    core = tutorial_trainer()
+    losses = core.run(6)
+    snap = window.latest
+    assert snap.epoch == 6
+    np.testing.assert_array_equal(snap.network.params, core.network.params)
+    np.testing.assert_array_equal(window.loss_view.history.train, losses)
+    assert window.status_labels["epoch"].text() == "epoch 6"
+    assert window.status_labels["loss"].text() == f"loss {losses[-1]:.6f}"
+
+
+def test_play_then_pause_reaches_the_tutorials_loss(qtbot, window):
+    press(qtbot, window, Qt.Key.Key_Space)
+    assert window.playing
+    qtbot.waitUntil(lambda: window.latest.epoch >= 2000, timeout=10000)
+    press(qtbot, window, Qt.Key.Key_Space)
+    assert not window.playing
+    assert window.wait_for_sync()
+    epoch = window.latest.epoch
+    core = tutorial_trainer()
+    losses = core.run(epoch)
+    assert losses[999] == pytest.approx(0.2036439287, abs=1e-9)
+    np.testing.assert_array_equal(window.loss_view.history.train, losses)
+    np.testing.assert_array_equal(window.latest.network.params, core.network.params)
+    assert window.latest.accuracy == 1.0  # solved by epoch 2000, as in the tutorial
+    qtbot.wait(100)
+    assert window.latest.epoch == epoch  # paused means paused
+
+
+def test_reset_returns_to_the_same_initial_weights(qtbot, window):
+    window.worker.step(50)
+    qtbot.waitUntil(lambda: window.latest.epoch == 50, timeout=5000)
+    press(qtbot, window, Qt.Key.Key_R)
+    assert window.wait_for_sync()
+    assert window.latest.epoch == 0
+    assert len(window.loss_view.history) == 0
+    np.testing.assert_array_equal(window.latest.network.params, tutorial_trainer().network.params)
+
+
+def test_new_seed_draws_new_weights_and_says_so(qtbot, window):
+    before = window.latest.network.params.copy()
+    window.actions["new_seed"].trigger()
+    assert window.wait_for_sync()
+    assert window.setup.model.seed != 42
+    assert window.controls.seed.value() == window.setup.model.seed
+    assert not np.array_equal(window.latest.network.params, before)
+    assert "seed" in window.statusBar().currentMessage().lower()
+
+
+def test_learning_rate_change_mid_run_continues_from_the_current_weights(qtbot, window):
+    window.set_playing(True)
+    qtbot.waitUntil(lambda: window.latest.epoch > 500, timeout=5000)
+    window.controls.lr.setValue(3.0)
+    qtbot.waitUntil(lambda: window.latest.settings.lr == 3.0, timeout=5000)
+    epoch_at_change = window.latest.epoch
+    qtbot.waitUntil(lambda: window.latest.epoch > epoch_at_change + 100, timeout=5000)
+    window.set_playing(False)
+    assert window.wait_for_sync()
+    # No reset: one continuous history, and the new rate is in use.
+    assert window.loss_view.offset == 0
+    assert len(window.loss_view.history) == window.latest.epoch
+    assert window.setup.settings.lr == 3.0
+
+
+def test_architecture_change_resets_the_weights_and_says_so(qtbot, window):
+    window.worker.step(20)
+    qtbot.waitUntil(lambda: window.latest.epoch == 20, timeout=5000)
+    window.controls.hidden.add_button.click()
+    assert window.wait_for_sync()
+    assert window.latest.network.layers == [2, 4, 4, 1]
+    assert window.latest.epoch == 0
+    assert "reset" in window.statusBar().currentMessage()
+
+
+def test_changing_the_data_set_trains_on_it(qtbot, window):
+    window.controls.dataset.setCurrentIndex(window.controls.dataset.findData("moons"))
+    assert window.wait_for_sync()
+    assert window.latest.data.name == "moons"
+    assert len(window.latest.data.X) == 160 and window.latest.data.has_test
+    window.worker.step(3)
+    qtbot.waitUntil(lambda: window.latest.epoch == 3, timeout=5000)
+    assert window.wait_for_sync()
+    assert window.loss_view._has_test  # the test loss is drawn too
+    assert not np.isnan(window.loss_view.history.test).any()
+
+
+def test_a_bad_learning_rate_cannot_be_entered(window):
+    window.controls.lr.setValue(-1)
+    assert window.controls.lr.value() > 0  # the spin box itself refuses
+
+
+def test_add_panel_feeds_visible_panels_every_frame(qtbot, window):
+    class Panel(QWidget):
+        def __init__(self):
+            super().__init__()
+            self.states = []
+
+        def set_state(self, network, data, settings, epoch):
+            self.states.append((network.params.copy(), len(data.X), settings.lr, epoch))
+
+    panel = Panel()
+    dock = window.add_panel("Test panel", panel)
+    toggle = dock.toggleViewAction()
+    assert toggle in window.view_menu.actions()
+    qtbot.waitUntil(lambda: len(panel.states) > 0, timeout=2000)
+    window.worker.step(2)
+    qtbot.waitUntil(lambda: panel.states[-1][3] == 2, timeout=5000)
+    np.testing.assert_array_equal(panel.states[-1][0], window.latest.network.params)
+    toggle.trigger()  # hide it: no more updates
+    assert not dock.isVisible()
+    count = len(panel.states)
+    window.worker.step(2)
+    qtbot.waitUntil(lambda: window.latest.epoch == 4, timeout=5000)
+    assert len(panel.states) == count
+
+
+def test_closing_while_training_stops_the_thread_within_a_second(qtbot, window):
+    window.set_playing(True)
+    qtbot.waitUntil(lambda: window.latest.epoch > 100, timeout=5000)
+    window.modified = False
+    import time
+
+    t = time.perf_counter()
+    assert window.close()
+    assert time.perf_counter() - t < 1.0
+    assert not window.worker.isRunning()
+
+
+def test_geometry_and_settings_persist(qtbot, store, dialogs):
+    from nnviz.gui.main_window import MainWindow
+
+    first = MainWindow(store=store, dialogs=dialogs)
+    qtbot.addWidget(first)
+    first.show()
+    first.resize(700, 520)  # within the offscreen screen (800x800): restoring clamps to it
+    first.controls.lr.setValue(0.5)
+    first.controls.set_speed_index(3)
+    first.log_scale_action.trigger()
+    first.close_without_asking()
+    second = MainWindow(store=store, dialogs=dialogs)
+    qtbot.addWidget(second)
+    second.show()
+    try:
+        assert (second.width(), second.height()) == (700, 520)
+        assert second.setup.settings.lr == 0.5
+        assert second.controls.lr.value() == 0.5
+        assert second.controls.speed.value() == 3
+        assert not second.loss_view.log_scale
+    finally:
+        second.close_without_asking()
