@@ -20,14 +20,15 @@ from PySide6.QtWidgets import QWidget
 from nnviz.core.datasets import Dataset
 from nnviz.core.network import Network
 from nnviz.core.trainer import TrainSettings
+from nnviz.gui import theme
 
-# A colour-blind-safe diverging pair (blue for positive, orange for negative),
-# the same pair the diagram uses for the sign of a weight.
-POSITIVE = QColor("#2166ac")
-NEGATIVE = QColor("#d95f02")
-CLASS_COLOURS = (QColor("#d95f02"), QColor("#2166ac"))  # class 0, class 1
-RUN_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666")
-MUTED = "#6b7280"
+# The window's colour rule (theme.py): blue is positive / class 1, orange
+# negative / class 0, Okabe-Ito colours that survive colour-vision deficiencies.
+POSITIVE = QColor(theme.BLUE)
+NEGATIVE = QColor(theme.ORANGE)
+# Runs in comparisons: the rest of the Okabe-Ito set, then darker tones.
+RUN_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#222222", "#999999")
+MUTED = theme.MUTED
 
 
 @dataclass

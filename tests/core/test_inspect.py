@@ -7,7 +7,8 @@ from nnviz.core import datasets
 from nnviz.core.inspect import flat_index, gradient_check, locate, param_labels, weight_chain
 from nnviz.core.network import Network
 from nnviz.core.trainer import Trainer, TrainSettings
-from nnviz.core.unit_maps import grid, unit_maps
+from nnviz.core.plane import plane_points
+from nnviz.core.unit_maps import unit_maps
 
 CASES = [
     ([2, 4, 1], "sigmoid", "sigmoid", "mse"),
@@ -91,7 +92,7 @@ def test_unit_maps_match_a_forward_pass_at_grid_points():
     assert [m.shape for m in maps] == [(3, 9, 9), (2, 9, 9), (1, 9, 9)]
     assert maps[0].dtype == np.float32
     r, c = 2, 7
-    point = np.array([[np.linspace(-1, 2, 9)[c], np.linspace(-0.5, 1.5, 9)[r]]])
+    point = np.array([[-1 + (c + 0.5) * 3 / 9, -0.5 + (r + 0.5) * 2 / 9]])
+    assert np.allclose(plane_points(bounds, 9)[r * 9 + c], point[0])
     _, acts = net.forward(point)
     assert np.allclose(maps[1][:, r, c], acts[1][0], atol=1e-6)
-    assert grid(bounds, 9).shape == (81, 2)

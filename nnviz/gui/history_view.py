@@ -1,0 +1,221 @@
+"""Scrub back through training: a slider over the weight snapshots, and resume from any of them.
+
+The panel keeps a ``SnapshotHistory`` (bounded: see ``core/snapshots.py``)
+fed with every frame the window shows, visible or not; the main window
+connects its ``sigFrame`` to ``record_snapshot``.  Moving the slider off its
+right end emits ``sigScrubbed`` with the network as it was at that epoch, for
+the diagram, boundary and inspector to show; returning to the end (or "Live")
+emits ``sigScrubbed(None)``.  "Resume from here" emits ``sigResume`` so the
+window can continue training from the past weights (``Trainer.rewind``
+semantics: the same weights, the same epoch count).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
+
+from nnviz.core.datasets import Dataset
+from nnviz.core.network import Network
+from nnviz.core.snapshots import SnapshotHistory
+from nnviz.core.trainer import TrainSettings
+from nnviz.gui import theme
+from nnviz.gui.panel import MUTED, Panel, State
+
+
+@dataclass
+class PastState:
+    """A snapshot handed out by the history: a new network, never the history's own arrays."""
+
+    network: Network
+    epoch: int
+    data: Dataset | None
+    settings: TrainSettings | None
+
+
+class HistoryView(Panel):
+    """A slider over the recorded snapshots, a loss overview, and resume / export buttons.
+
+    Signals
+    -------
+    sigScrubbed(PastState or None)
+        The user looks at a past epoch (None: back to live training).
+    sigResume(PastState)
+        The user wants training to continue from that past epoch.
+    """
+
+    sigScrubbed = Signal(object)
+    sigResume = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None, budget_bytes: int | None = None) -> None:
+        super().__init__(parent)
+        self.history: SnapshotHistory | None = None
+        self._budget = budget_bytes
+        self.data: Dataset | None = None
+        self.settings: TrainSettings | None = None
+        self.live = True
+        self._scrub_epoch = 0
+
+        self.info = QLabel()
+        self.info.setTextFormat(Qt.TextFormat.RichText)
+        self.info.setWordWrap(True)
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.setLogMode(y=True)
+        self.plot.getAxis("left").enableAutoSIPrefix(False)
+        self.plot.setLabel("bottom", "epoch")
+        self.plot.setLabel("left", "loss")
+        self.plot.showGrid(x=True, y=True, alpha=0.2)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.hideButtons()
+        self.plot.setMinimumHeight(120)
+        self.curve = self.plot.plot([], [], pen=pg.mkPen(theme.INK, width=1))
+        self.marker = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(theme.VERMILLION, width=2))
+        self.plot.addItem(self.marker)
+
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setToolTip("Drag back through training; the window shows the network as it was")
+        self.slider.setRange(0, 0)
+        self.slider.valueChanged.connect(self._slid)
+        self.epoch_label = QLabel("no snapshots yet")
+        self.epoch_label.setMinimumWidth(150)
+        self.live_button = QPushButton("Live")
+        self.live_button.setToolTip("Back to the network being trained now")
+        self.live_button.clicked.connect(self.go_live)
+        self.resume_button = QPushButton("Resume from here")
+        self.resume_button.setToolTip("Continue training from the weights of the epoch shown; "
+                                      "later snapshots are dropped")
+        self.resume_button.clicked.connect(self.resume)
+        self.export_button = QPushButton("Export animation…")
+        self.export_button.setToolTip("Save the training as a GIF or MP4: boundary, diagram and loss curve")
+        self.export_button.clicked.connect(self.open_export_dialog)
+
+        row = QHBoxLayout()
+        row.addWidget(self.slider, 1)
+        row.addWidget(self.epoch_label)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.live_button)
+        buttons.addWidget(self.resume_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.export_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.info)
+        layout.addWidget(self.plot, 1)
+        layout.addLayout(row)
+        layout.addLayout(buttons)
+        self._update_controls()
+
+    # -- recording (every frame, visible or not) --------------------------------
+    def record(self, network: Network, data: Dataset, settings: TrainSettings, epoch: int,
+               loss: float = float("nan")) -> None:
+        """Offer the weights of ``epoch``; the history keeps or thins them within its budget."""
+        if self.history is None or not self.history.accepts(network):
+            kwargs = {} if self._budget is None else {"budget_bytes": self._budget}
+            self.history = SnapshotHistory(network, **kwargs)
+        if not np.isfinite(loss):
+            with np.errstate(all="ignore"):
+                loss = network.loss_value(data.X, data.y)
+        self.history.record(epoch, network.params, loss)
+        self.data, self.settings = data, settings
+        self._dirty = True
+        self._schedule()
+
+    def record_snapshot(self, snap) -> None:
+        """Slot for the main window's ``sigFrame``: anything with network, data, settings, epoch."""
+        self.record(snap.network, snap.data, snap.settings, snap.epoch)
+
+    def set_state(self, network: Network, data: Dataset, settings: TrainSettings, epoch: int) -> None:
+        self.record(network, data, settings, epoch)
+        self.state = State(network, data, settings, int(epoch))
+
+    # -- display ------------------------------------------------------------------
+    def refresh(self, state: State | None = None) -> None:
+        h = self.history
+        if h is None or len(h) == 0:
+            return
+        self.curve.setData(h.epochs.copy(), np.clip(h.losses, 1e-300, None))
+        # Thinning renumbers snapshots: a scrubbed slider stays on its epoch, not its index.
+        index = len(h) - 1 if self.live else h.index_at(self._scrub_epoch)
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, len(h) - 1)
+        self.slider.setValue(index)
+        self.slider.blockSignals(False)
+        self._update_controls()
+
+    def flush(self) -> None:
+        self._timer.stop()
+        if self._dirty:
+            self._dirty = False
+            self.refresh()
+
+    def _update_controls(self) -> None:
+        h = self.history
+        n = 0 if h is None else len(h)
+        self.resume_button.setEnabled(n > 0 and not self.live)
+        self.live_button.setEnabled(not self.live)
+        self.export_button.setEnabled(n > 0)
+        if n == 0:
+            self.info.setText(f"<span style='color:{MUTED}'>Snapshots of the weights appear here as the "
+                              "network trains.</span>")
+            return
+        index = self.slider.value()
+        epoch = h.epoch(min(index, n - 1))
+        self.marker.setValue(epoch)
+        self.epoch_label.setText(f"epoch {epoch:,}" + ("  (live)" if self.live else ""))
+        mb = h.nbytes / (1024 * 1024)
+        spacing = "every epoch offered" if h.stride == 1 else f"at most one per {h.stride:,} epochs"
+        self.info.setText(
+            f"<b>{n:,}</b> snapshots of epochs {int(h.epochs[0]):,}–{int(h.epochs[-1]):,} "
+            f"<span style='color:{MUTED}'>({spacing}; at most {h.capacity:,} kept in {mb:.1f} MB, "
+            "thinning evenly as training goes on)</span>")
+
+    # -- scrubbing ------------------------------------------------------------------
+    def _slid(self, index: int) -> None:
+        h = self.history
+        if h is None or len(h) == 0:
+            return
+        self.live = index >= len(h) - 1
+        self._scrub_epoch = h.epoch(index)
+        self._update_controls()
+        self.sigScrubbed.emit(None if self.live else self.past(index))
+
+    def past(self, index: int | None = None) -> PastState:
+        """The network at snapshot ``index`` (default: where the slider is)."""
+        index = self.slider.value() if index is None else index
+        return PastState(self.history.network(index), self.history.epoch(index), self.data, self.settings)
+
+    def scrub_to_epoch(self, epoch: int) -> PastState:
+        """Move the slider to the newest snapshot at or before ``epoch``."""
+        index = self.history.index_at(epoch)
+        self.slider.setValue(index)
+        return self.past(index)
+
+    def go_live(self) -> None:
+        if self.history is not None and len(self.history):
+            self.slider.setValue(len(self.history) - 1)
+        self.live = True
+        self._dirty = True
+        self.flush()
+
+    def resume(self) -> None:
+        """Ask the window to train on from the snapshot shown; later snapshots are dropped."""
+        if self.history is None or len(self.history) == 0:
+            return
+        past = self.past()
+        self.history.truncate(past.epoch)
+        self.live = True
+        self.sigResume.emit(past)
+        self._dirty = True
+        self.flush()
+
+    def open_export_dialog(self):
+        from nnviz.gui.animation_export import ExportDialog
+
+        if self.history is None or self.data is None:
+            return None
+        dialog = ExportDialog(self.history, self.data, self)
+        dialog.open()
+        return dialog
