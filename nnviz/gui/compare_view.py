@@ -24,11 +24,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import QThread, Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QFormLayout, QGridLayout,
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QFormLayout, QFrame, QGridLayout,
                                QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox,
-                               QPushButton, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem,
+                               QPushButton, QScrollArea, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
 from nnviz.core import datasets, sweeps, weights_file
@@ -350,14 +350,22 @@ class CompareView(Panel):
         table_column.addWidget(self.table)
         table_column.addWidget(self.open_button)
         right = QSplitter()
-        right.setOrientation(pg.QtCore.Qt.Orientation.Vertical)
+        right.setOrientation(Qt.Orientation.Vertical)
         right.addWidget(self.loss_plot)
         right.addWidget(bars)
         right.addWidget(table_box)
         right.setSizes([420, 200, 160])
 
+        # In a scroll area: the controls must not set a minimum height on the
+        # dock (a tall minimum would make the main window grow to fit it).
+        scroll = QScrollArea()
+        scroll.setWidget(controls)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFixedWidth(controls.maximumWidth() + 14)
         layout = QGridLayout(self)
-        layout.addWidget(controls, 0, 0)
+        layout.addWidget(scroll, 0, 0)
         layout.addWidget(right, 0, 1)
         layout.setColumnStretch(1, 1)
         self._update_base_label()

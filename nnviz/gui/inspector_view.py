@@ -18,7 +18,7 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (QComboBox, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel,
-                               QPushButton, QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout,
+                               QPushButton, QScrollArea, QSizePolicy, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
 
 from nnviz.core.inspect import GradientCheck, gradient_check, locate, param_label, weight_chain
@@ -126,6 +126,10 @@ class InspectorView(Panel):
 
         self.summary = QLabel()
         self.summary.setTextFormat(Qt.TextFormat.RichText)
+        # Text that changes every frame must not change the panel's size: a
+        # dock that resizes moves the boundary view, which asks for a new
+        # image, which brings a new frame... a loop.
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.picker = QComboBox()
         self.picker.setToolTip("Choose a weight or bias to see how its gradient comes about")
         self.picker.setMinimumContentsLength(9)
@@ -381,7 +385,11 @@ class InspectorView(Panel):
                 self.check_table.setItem(r, c, item)
         self.check_table.show()
 
-    def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+    def shutdown(self) -> None:
+        """Stop a running gradient check (the main window calls this when it closes)."""
         if self._check_thread is not None:
             self._check_thread.stop()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self.shutdown()
         super().closeEvent(event)

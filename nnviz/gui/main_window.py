@@ -47,6 +47,7 @@ from nnviz.gui.controls import DEFAULT_SPEED, SPEEDS, ControlsPanel
 from nnviz.gui.diagram_view import DiagramView
 from nnviz.gui.dialogs import Dialogs
 from nnviz.gui.file_actions import FileActions
+from nnviz.gui.learning_panels import LearningPanels
 from nnviz.gui.loss_view import LossView
 from nnviz.gui.settings_store import SettingsStore
 from nnviz.gui.worker import Snapshot, TrainingWorker
@@ -119,6 +120,7 @@ class MainWindow(QMainWindow):
         self.controls.set_speed_index(self.store.int_value("view/speed", DEFAULT_SPEED))
         self.loss_view.set_log_scale(self.store.bool_value("view/log_scale", True))
         self._new_data_and_run(self._build_data(self.setup.data), "Ready: press Play (Space) to train")
+        self.learning = LearningPanels(self)  # issue 4's panels; docked before the saved layout is restored
         self._restore_window()
 
     # -- building ---------------------------------------------------------------------
@@ -646,6 +648,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop the worker and remember the window; safe to call twice."""
+        self.learning.shutdown()
         self.worker.stop()
         self.store.save_window(self.saveGeometry(), self.saveState())
         self.store.save_setup(self.setup)

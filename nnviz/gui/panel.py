@@ -46,6 +46,10 @@ class Panel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # An explicit small minimum: docks honour it instead of the layout's,
+        # so a panel never forces the main window to grow (even while hidden,
+        # restoring the window's geometry takes every dock's minimum into account).
+        self.setMinimumSize(200, 140)
         self.state: State | None = None
         self._dirty = False
         self._last = -1.0

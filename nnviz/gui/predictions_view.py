@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHeaderView, QLabel, QSizePolicy, QTableView, QVBoxLayout, QWidget
 
 from nnviz.core.trainer import accuracy
 from nnviz.gui.panel import MUTED, Panel, State
@@ -90,6 +90,8 @@ class PredictionsView(Panel):
         header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.ResizeToContents)
         self.accuracy_label = QLabel()
         self.accuracy_label.setTextFormat(Qt.TextFormat.RichText)
+        # Changing text must not resize the dock (and so the window's other views).
+        self.accuracy_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout = QVBoxLayout(self)
         layout.addWidget(self.accuracy_label)
         layout.addWidget(self.table, 1)
