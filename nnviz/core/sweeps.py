@@ -23,7 +23,7 @@ import numpy as np
 from nnviz.core.datasets import Dataset
 from nnviz.core.errors import ConfigError, TrainingDiverged
 from nnviz.core.network import Network
-from nnviz.core.trainer import TrainSettings, Trainer
+from nnviz.core.trainer import Trainer, TrainSettings
 
 DEFAULT_LRS = (0.1, 1.0, 10.0)
 DEFAULT_HIDDEN_SIZES = (2, 4, 8, 16)

@@ -17,8 +17,20 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
-                               QLineEdit, QMessageBox, QProgressDialog, QPushButton, QSpinBox, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QMessageBox,
+    QProgressDialog,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
 
 from nnviz.core.datasets import Dataset
 from nnviz.core.network import Network
@@ -59,7 +71,7 @@ def plan_frames(history: SnapshotHistory, first: int, last: int, count: int) -> 
     targets = np.linspace(first, last, count) if count > 1 else np.array([float(last)])
     frames = []
     for t in targets:
-        i = history.index_at(int(round(t)))
+        i = history.index_at(round(t))
         frames.append(Frame(i, history.epoch(i)))
     return frames
 
@@ -241,7 +253,7 @@ def export_animation(path: str, movie: Movie, fps: float, thread: CallThread | N
     written = 0
     if ext == ".gif":
         writer = iio.imopen(path, "w", plugin="pillow")
-        write = lambda frame: writer.write(frame, duration=1000.0 / fps, loop=0)  # noqa: E731
+        write = lambda frame: writer.write(frame, duration=1000.0 / fps, loop=0)
     elif ext == ".mp4":
         writer = iio2.get_writer(path, format="FFMPEG", mode="I", fps=fps, codec="libx264", macro_block_size=16,
                                  pixelformat="yuv420p", ffmpeg_log_level="error")
@@ -371,6 +383,6 @@ class ExportDialog(QDialog):
         if self.thread is not None:
             self.thread.stop()
 
-    def done(self, result: int) -> None:  # noqa: D401 (Qt override: closing stops the export)
+    def done(self, result: int) -> None:
         self.cancel_export()
         super().done(result)

@@ -19,25 +19,29 @@ import threading
 FAST_SWITCH_INTERVAL = 0.0005
 
 _lock = threading.Lock()
-_holders: set[object] = set()
+_holders: dict[object, float] = {}
 _saved: float | None = None
 
 
-def hold_fast(owner: object) -> None:
-    """``owner`` starts training: keep the switch interval short until it calls ``release_fast``."""
+def hold_fast(owner: object, interval: float = FAST_SWITCH_INTERVAL) -> None:
+    """``owner`` starts training: keep the switch interval at most ``interval`` until ``release_fast``.
+
+    Holding again just updates the owner's interval; the shortest one held applies.
+    """
     global _saved
     with _lock:
         if not _holders:
             _saved = sys.getswitchinterval()
-        _holders.add(owner)
-        sys.setswitchinterval(min(FAST_SWITCH_INTERVAL, _saved))
+        _holders[owner] = interval
+        sys.setswitchinterval(min(min(_holders.values()), _saved))
 
 
 def release_fast(owner: object) -> None:
     """``owner`` stopped training; the last one out restores the interval it found."""
     with _lock:
-        if owner not in _holders:
+        if _holders.pop(owner, None) is None:
             return
-        _holders.discard(owner)
-        if not _holders and _saved is not None:
+        if _holders:
+            sys.setswitchinterval(min(min(_holders.values()), _saved))
+        elif _saved is not None:
             sys.setswitchinterval(_saved)

@@ -83,12 +83,12 @@ class Panel(QWidget):
     def refresh(self, state: State) -> None:
         raise NotImplementedError
 
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         if self._dirty:
             self._schedule()
 
-    def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+    def closeEvent(self, event) -> None:
         self._timer.stop()
         super().closeEvent(event)
 
@@ -119,7 +119,7 @@ class CallThread(QThread):
     def run(self) -> None:
         try:
             result = self._function(self)
-        except Exception as exc:  # reported to the user, never lost in a thread
+        except Exception as exc:  # noqa: BLE001 (reported to the user, never lost in a thread)
             self.sigFailed.emit(f"{type(exc).__name__}: {exc}")
         else:
             self.sigDone.emit(result)

@@ -29,13 +29,13 @@ class PredictionsModel(QAbstractTableModel):
         self.p = np.empty(0)
         self.n_train = 0
 
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 (Qt override)
+    def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.X)
 
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802 (Qt override)
+    def columnCount(self, parent=QModelIndex()) -> int:
         return len(COLUMNS)
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section] if orientation == Qt.Orientation.Horizontal else str(section)
         return None
@@ -114,7 +114,7 @@ class PredictionsView(Panel):
         n = len(data.X)
         self.train_accuracy = accuracy(p[:n], data.y.ravel())
         text = (f"<b>Accuracy {self.train_accuracy:.1%}</b> "
-                f"<span style='color:{MUTED}'>({int(round(self.train_accuracy * n))} of {n} training points"
+                f"<span style='color:{MUTED}'>({round(self.train_accuracy * n)} of {n} training points"
                 f" right, epoch {state.epoch})</span>")
         if data.has_test:
             self.test_accuracy = accuracy(p[n:], data.y_test.ravel())

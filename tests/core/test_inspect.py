@@ -6,8 +6,8 @@ import pytest
 from nnviz.core import datasets
 from nnviz.core.inspect import flat_index, gradient_check, locate, param_labels, weight_chain
 from nnviz.core.network import Network
-from nnviz.core.trainer import Trainer, TrainSettings
 from nnviz.core.plane import plane_points
+from nnviz.core.trainer import Trainer, TrainSettings
 from nnviz.core.unit_maps import unit_maps
 
 CASES = [

@@ -9,8 +9,14 @@ from nnviz.core import datasets
 from nnviz.core.network import Network
 from nnviz.core.snapshots import SnapshotHistory
 from nnviz.core.trainer import Trainer, TrainSettings
-from nnviz.gui.animation_export import (ExportDialog, export_animation, image_array, make_movie, plan_frames,
-                                        render_frame)
+from nnviz.gui.animation_export import (
+    ExportDialog,
+    export_animation,
+    image_array,
+    make_movie,
+    plan_frames,
+    render_frame,
+)
 from nnviz.gui.history_view import HistoryView
 
 
