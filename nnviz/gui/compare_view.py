@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QThread, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -60,8 +60,10 @@ from nnviz.gui import gil
 from nnviz.gui.panel import MUTED, RUN_COLOURS, Panel, State
 
 UPDATE_HZ = 30.0
+SUMMARY_HZ = 4.0  # the table and the bars
 ROUND_SECONDS = 0.008  # training time per round, split over the runs
 YIELD_SECONDS = 0.001  # pause after each round: the GUI thread's turn at the GIL
+GUI_FRAME_WAIT = 0.05  # longest the worker waits for the GUI to finish drawing
 
 
 @dataclass
@@ -107,6 +109,10 @@ class CompareWorker(QThread):
         # queue never floods (a flooded queue starves timers and repaints).
         self._outbox: list[RunUpdate] = []
         self._posted = False
+        # Cleared while the GUI thread draws what it was sent: the worker then
+        # waits instead of making the GUI wait for the GIL after every Qt call.
+        self.gui_free = threading.Event()
+        self.gui_free.set()
         self.generation = 0
 
     def take(self) -> list[RunUpdate]:
@@ -132,6 +138,7 @@ class CompareWorker(QThread):
             self._stop = True
             self._pending.clear()
         self.wait()
+        self.gui_free.set()
         with self._lock:
             self._runs.clear()
             self._sent.clear()
@@ -163,6 +170,7 @@ class CompareWorker(QThread):
                 if not todo:
                     self._idle = True
                     break
+            self.gui_free.wait(GUI_FRAME_WAIT)  # bounded: a GUI that never says so cannot stall training
             started = time.perf_counter()
             for _, run in todo:
                 run.advance(chunk)
@@ -195,6 +203,29 @@ class CompareWorker(QThread):
             self._posted = self._posted or post
         if post:
             self.sigUpdates.emit(generation)
+
+
+class _AfterPaint(QObject):
+    """Calls ``callback`` after the repaints queued so far.
+
+    Qt posts a widget's repaint as an ``UpdateRequest`` at low priority; an
+    event posted at a lower priority still is delivered after it.
+    """
+
+    _TYPE = QEvent.Type(QEvent.registerEventType())
+
+    def __init__(self, callback, parent: QObject) -> None:
+        super().__init__(parent)
+        self._callback = callback
+
+    def post(self) -> None:
+        QCoreApplication.postEvent(self, QEvent(self._TYPE), int(Qt.EventPriority.LowEventPriority.value) - 1)
+
+    def event(self, event) -> bool:
+        if event.type() == self._TYPE:
+            self._callback()
+            return True
+        return super().event(event)
 
 
 class RunEntry:
@@ -247,8 +278,13 @@ class CompareView(Panel):
         super().__init__(parent)
         self.entries: dict[int, RunEntry] = {}
         self._next_id = 0
+        self._summary_time = 0.0
+        self._bar_key: tuple = ()
+        self._bars: tuple | None = None
+        self._bar_range: tuple | None = None
         self.worker = CompareWorker(self)
         self.worker.sigUpdates.connect(self._on_updates)
+        self._frame_done = _AfterPaint(self.worker.gui_free.set, self)
 
         self.loss_plot = pg.PlotWidget(background="w")
         self.loss_plot.setLogMode(y=True)
@@ -516,6 +552,8 @@ class CompareView(Panel):
     def _on_updates(self, generation: int) -> None:
         if generation != self.worker.generation:
             return  # posted before a stop or clear; the outbox now belongs to newer runs
+        self.worker.gui_free.clear()
+        self._frame_done.post()  # sets gui_free again once the repaints this causes are done
         updates = self.worker.take()
         for u in updates:
             entry = self.entries.get(u.run_id)
@@ -528,8 +566,13 @@ class CompareView(Panel):
             start = entry.config.start_epoch
             # A view of the history is safe to hand to pyqtgraph: appends write past its end.
             self.curves[u.run_id].setData(np.arange(start, start + len(losses)), losses)
-        self._update_table()
-        self._draw_bars()
+        # The curves follow every update; the table and the bars change slowly
+        # and each redraw of them costs a few milliseconds of the GUI thread.
+        now = time.perf_counter()
+        if any(u.done for u in updates) or now - self._summary_time >= 1.0 / SUMMARY_HZ:
+            self._summary_time = now
+            self._update_table()
+            self._draw_bars()
 
     def _row_ids(self) -> list[int]:
         return list(self.entries)
@@ -561,25 +604,38 @@ class CompareView(Panel):
                 self.table.item(row, col).setText(text)
 
     def _draw_bars(self) -> None:
-        self.bar_loss.clear()
-        self.bar_acc.clear()
         entries = list(self.entries.values())
-        if not entries:
+        key = tuple(e.run_id for e in entries)
+        if key != self._bar_key:
+            # New set of runs: new bar items, ticks and x range (the rest of the time only heights change).
+            self._bar_key = key
+            self.bar_loss.clear()
+            self.bar_acc.clear()
+            self._bars = None
+            if not entries:
+                return
+            brushes = [pg.mkBrush(e.colour) for e in entries]
+            x = np.arange(len(entries))
+            self._bars = (pg.BarGraphItem(x=x, y0=0, y1=0, width=0.6, brushes=brushes),
+                          pg.BarGraphItem(x=x, y0=0, y1=0, width=0.6, brushes=brushes))
+            self.bar_loss.addItem(self._bars[0])
+            self.bar_acc.addItem(self._bars[1])
+            ticks = [[(i, e.config.label.split(" (")[0]) for i, e in enumerate(entries)]]
+            for plot in (self.bar_loss, self.bar_acc):
+                plot.getAxis("bottom").setTicks(ticks)
+                plot.setXRange(-0.6, len(entries) - 0.4, padding=0)
+        if self._bars is None:
             return
-        x = np.arange(len(entries))
-        brushes = [pg.mkBrush(e.colour) for e in entries]
         losses = np.array([e.final_loss for e in entries])
         base = _log_ticks(losses)
         with np.errstate(all="ignore"):
             tops = np.where(np.isfinite(losses) & (losses > 0), np.log10(losses), base)
-        self.bar_loss.addItem(pg.BarGraphItem(x=x, y0=base, y1=tops, width=0.6, brushes=brushes))
-        self.bar_loss.setYRange(base, max(tops.max(), base + 1) + 0.2, padding=0)
-        acc = np.nan_to_num(np.array([e.accuracy for e in entries]))
-        self.bar_acc.addItem(pg.BarGraphItem(x=x, y0=0, y1=acc, width=0.6, brushes=brushes))
-        ticks = [[(i, e.config.label.split(" (")[0]) for i, e in enumerate(entries)]]
-        for plot in (self.bar_loss, self.bar_acc):
-            plot.getAxis("bottom").setTicks(ticks)
-            plot.setXRange(-0.6, len(entries) - 0.4, padding=0)
+        self._bars[0].setOpts(y0=base, y1=tops)
+        y_range = (base, float(np.ceil(max(tops.max(), base + 1) * 2) / 2) + 0.2)
+        if y_range != self._bar_range:  # rounded to half decades: the axis does not twitch
+            self._bar_range = y_range
+            self.bar_loss.setYRange(*y_range, padding=0)
+        self._bars[1].setOpts(y1=np.nan_to_num(np.array([e.accuracy for e in entries])))
 
     # -- opening a run ------------------------------------------------------------
     def _open_selected(self) -> None:
