@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, Signal
+from PySide6.QtCore import Qt, QThread, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -205,29 +205,6 @@ class CompareWorker(QThread):
             self.sigUpdates.emit(generation)
 
 
-class _AfterPaint(QObject):
-    """Calls ``callback`` after the repaints queued so far.
-
-    Qt posts a widget's repaint as an ``UpdateRequest`` at low priority; an
-    event posted at a lower priority still is delivered after it.
-    """
-
-    _TYPE = QEvent.Type(QEvent.registerEventType())
-
-    def __init__(self, callback, parent: QObject) -> None:
-        super().__init__(parent)
-        self._callback = callback
-
-    def post(self) -> None:
-        QCoreApplication.postEvent(self, QEvent(self._TYPE), int(Qt.EventPriority.LowEventPriority.value) - 1)
-
-    def event(self, event) -> bool:
-        if event.type() == self._TYPE:
-            self._callback()
-            return True
-        return super().event(event)
-
-
 class RunEntry:
     """The GUI's copy of a run: its config and data, and what the worker last said."""
 
@@ -284,7 +261,7 @@ class CompareView(Panel):
         self._bar_range: tuple | None = None
         self.worker = CompareWorker(self)
         self.worker.sigUpdates.connect(self._on_updates)
-        self._frame_done = _AfterPaint(self.worker.gui_free.set, self)
+        self._frame_done = gil.AfterPaint(self.worker.gui_free.set, self)
 
         self.loss_plot = pg.PlotWidget(background="w")
         self.loss_plot.setLogMode(y=True)

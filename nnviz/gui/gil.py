@@ -6,6 +6,9 @@ interval (5 ms by default) to get it back, so a frame that makes a few hundred
 Qt calls can take seconds.  A short switch interval fixes that at some cost to
 the training thread (see DESIGN.md and ``benchmarks/gui.py``).
 
+A training thread can also step aside while the GUI draws: ``AfterPaint``
+tells it when the repaints caused by an update are done.
+
 The interval is process-wide, and more than one thread may train at once (the
 main worker and the comparison runs), so it is reference-counted: the first
 thread to start training shortens it, the last one to stop restores it.
@@ -15,6 +18,8 @@ from __future__ import annotations
 
 import sys
 import threading
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 
 FAST_SWITCH_INTERVAL = 0.0005
 
@@ -45,3 +50,26 @@ def release_fast(owner: object) -> None:
             sys.setswitchinterval(min(min(_holders.values()), _saved))
         elif _saved is not None:
             sys.setswitchinterval(_saved)
+
+
+class AfterPaint(QObject):
+    """Calls ``callback`` after the repaints queued so far.
+
+    Qt posts a widget's repaint as an ``UpdateRequest`` at low priority; an
+    event posted at a lower priority still is delivered after it.
+    """
+
+    _TYPE = QEvent.Type(QEvent.registerEventType())
+
+    def __init__(self, callback, parent: QObject) -> None:
+        super().__init__(parent)
+        self._callback = callback
+
+    def post(self) -> None:
+        QCoreApplication.postEvent(self, QEvent(self._TYPE), int(Qt.EventPriority.LowEventPriority.value) - 1)
+
+    def event(self, event) -> bool:
+        if event.type() == self._TYPE:
+            self._callback()
+            return True
+        return super().event(event)
