@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nnviz.core import activations, losses
 from nnviz.core.datasets import Dataset
 from nnviz.core.network import Network
 
@@ -51,6 +52,21 @@ def plane_points(bounds: Bounds, resolution: int) -> np.ndarray:
     return np.column_stack([gx.ravel(), gy.ravel()])
 
 
+def probability32(network: Network, points: np.ndarray) -> np.ndarray:
+    """``network.predict`` in float32: plenty for a picture, and about four times faster.
+
+    The window computes this for tens of thousands of pixels every frame, on
+    the training thread's time.
+    """
+    a = np.asarray(points, dtype=np.float32)
+    last = len(network.W) - 1
+    for k, (W, b) in enumerate(zip(network.W, network.b)):
+        z = a @ W.astype(np.float32)
+        z += b.astype(np.float32)
+        a = activations.get(network.output_activation if k == last else network.activation).apply(z)
+    return losses.probability(a, network.loss, network.output_activation)
+
+
 class PlaneSampler:
     """Remembers the grid of the last bounds, so each frame costs one forward pass only."""
 
@@ -63,9 +79,9 @@ class PlaneSampler:
         """P(class 1) over the plane: a new float32 (resolution, resolution) array, row 0 at ymin."""
         if bounds != self._bounds:
             self._bounds = bounds
-            self._points = plane_points(bounds, self.resolution)
+            self._points = plane_points(bounds, self.resolution).astype(np.float32)
         with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-            p = network.predict(self._points)
+            p = probability32(network, self._points)
             image = np.asarray(p, dtype=np.float32).reshape(self.resolution, self.resolution)
         # A diverged network gives NaN; show it as undecided rather than breaking the lookup table.
         return np.nan_to_num(image, nan=0.5, posinf=1.0, neginf=0.0)

@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QGraphicsItem
 
 from nnviz.core.envelope import PeakEnvelope, visible_series
 from nnviz.core.history import LossHistory
@@ -20,6 +21,12 @@ from nnviz.gui import theme
 
 # log10 of a loss of exactly 0 would be -inf; draw it as this instead.
 FLOOR = 1e-300
+
+
+def _nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2 or 5 times a power of ten that is at least ``value`` (> 0)."""
+    magnitude = 10.0 ** math.floor(math.log10(value))
+    return next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= value * (1 - 1e-12))
 
 
 def _nice_linear_ticks(lo: float, hi: float, count: int = 4) -> np.ndarray:
@@ -57,19 +64,40 @@ class LogAxis(pg.AxisItem):
         return [f"{10.0 ** v:.3g}" for v in values]
 
 
+def epoch_text(value: float) -> str:
+    """Tick text for an epoch count: 900, 25k, 1.5M."""
+    v = abs(value)
+    if v >= 1e6:
+        return f"{value / 1e6:g}M"
+    if v >= 1e4:
+        return f"{value / 1e3:g}k"
+    return f"{value:g}"
+
+
+class EpochAxis(pg.AxisItem):
+    """Epochs as 25k and 1.5M; pyqtgraph's own SI prefix would relabel the axis title on every
+    frame of a growing run (a text layout each time)."""
+
+    def tickStrings(self, values, scale, spacing):
+        return [epoch_text(v * scale) for v in values]
+
+
 class LossView(pg.PlotWidget):
     sigLogScaleChanged = Signal(bool)
 
     def __init__(self, parent=None) -> None:
-        super().__init__(parent, axisItems={"left": LogAxis("left")})
+        super().__init__(parent, axisItems={"left": LogAxis("left"), "bottom": EpochAxis("bottom")})
         self.setObjectName("lossView")
         plot = self.getPlotItem()
         plot.setTitle("Loss", color=theme.INK, size="11pt")
         plot.setLabel("bottom", "epoch")
         plot.setLabel("left", "loss")
-        plot.showGrid(x=True, y=True, alpha=0.25)
+        # Horizontal grid lines only: they help read a log axis; vertical ones
+        # were clutter (and every grid line is redrawn with each frame).
+        plot.showGrid(x=False, y=True, alpha=0.25)
         # SI prefixes turn a log axis into nonsense ("10² (x0.001)").
-        plot.getAxis("left").enableAutoSIPrefix(False)
+        for name in ("left", "bottom"):
+            plot.getAxis(name).enableAutoSIPrefix(False)
         plot.setMenuEnabled(False)
         plot.hideButtons()
         self.legend = plot.addLegend(offset=(-8, 8), brush=pg.mkBrush(255, 255, 255, 210),
@@ -78,10 +106,20 @@ class LossView(pg.PlotWidget):
         self.train_curve = plot.plot(pen=pg.mkPen(theme.TRAIN_LOSS, width=1), name="training loss")
         self.test_curve = plot.plot(pen=pg.mkPen(theme.TEST_LOSS, width=1), name="test loss")
         self.setToolTip("Training loss (and test loss, when the data set has a test split) of every "
-                        "epoch.\nScroll to zoom, drag to pan; double-click to follow the whole run again.")
+                        "epoch.\nScroll to zoom, drag to pan; double-click to show the whole run again.")
+        for name in ("left", "bottom"):
+            # Redrawn by Qt whenever the curve changes beneath them; cached, that
+            # is a pixmap copy, and their own Python paint runs only when the
+            # range really changes (see _follow).
+            plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._redraw_timer = QTimer(self, singleShot=True, interval=0)
         self._redraw_timer.timeout.connect(self.redraw)
-        plot.getViewBox().sigXRangeChanged.connect(self._user_range_changed)
+        vb = plot.getViewBox()
+        vb.disableAutoRange()
+        vb.sigRangeChangedManually.connect(self._user_range_changed)
+        self.following = True  # the range tracks the whole run until the user zooms or pans
+        self._range: tuple | None = None
         self.set_log_scale(True)
         self.reset(0)
 
@@ -93,8 +131,7 @@ class LossView(pg.PlotWidget):
         self._train_env = PeakEnvelope()
         self._test_env = PeakEnvelope()
         self._has_test = False
-        self.getPlotItem().getViewBox().enableAutoRange()
-        self.redraw()
+        self.follow()
 
     @property
     def end_epoch(self) -> int:
@@ -133,22 +170,56 @@ class LossView(pg.PlotWidget):
         self.log_scale = on
         self.getPlotItem().setLogMode(x=False, y=on)
         self.getPlotItem().setLabel("left", "loss (log scale)" if on else "loss")
+        self._range = None
+        if hasattr(self, "history"):
+            self.redraw()
         self.sigLogScaleChanged.emit(on)
 
-    def _user_range_changed(self) -> None:
-        # Only a zoom or pan needs a redraw of its own; while following the run
-        # the range changes because the data did, and the data were just drawn.
-        if not self.getPlotItem().getViewBox().autoRangeEnabled()[0]:
-            self._redraw_timer.start()
+    def follow(self) -> None:
+        """Show the whole run again, and keep showing it as it grows."""
+        self.following = True
+        self._range = None
+        self.redraw()
+
+    def _user_range_changed(self, *_args) -> None:
+        self.following = False
+        self._redraw_timer.start()  # draw the zoomed-in part in full detail
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        super().mouseDoubleClickEvent(event)
+        self.follow()
+
+    def _follow(self, ys: list[np.ndarray]) -> None:
+        """Fit the range to the run in coarse steps, so it (and the axes) change only now and then."""
+        xmax = self.offset + _nice_ceiling(max(len(self.history), 10))
+        finite = [y[np.isfinite(y)] for y in ys]
+        finite = [y for y in finite if len(y)]
+        if finite:
+            lo = min(float(y.min()) for y in finite)
+            hi = max(float(y.max()) for y in finite)
+        else:
+            lo, hi = 0.1, 1.0
+        if self.log_scale:
+            # Quarter decades, with a little room above and below.
+            ymin = math.floor(math.log10(max(lo, FLOOR)) * 4 - 0.2) / 4
+            ymax = math.ceil(math.log10(max(hi, FLOOR)) * 4 + 0.2) / 4
+        else:
+            ymin, ymax = 0.0, _nice_ceiling(hi * 1.05) if hi > 0 else 1.0
+        new = (self.offset, xmax, ymin, ymax)
+        if new != self._range:
+            self._range = new
+            self.getPlotItem().getViewBox().setRange(xRange=(self.offset, xmax), yRange=(ymin, ymax),
+                                                     padding=0)
 
     def redraw(self) -> None:
         n = len(self.history)
         vb = self.getPlotItem().getViewBox()
-        if vb.autoRangeEnabled()[0]:
+        if self.following:
             start, stop = 0, n
         else:
             (x0, x1), _ = vb.viewRange()
             start, stop = x0 - self.offset, x1 - self.offset
+        drawn = []
         for curve, raw, env, shown in ((self.train_curve, self.history.train, self._train_env, True),
                                        (self.test_curve, self.history.test, self._test_env, self._has_test)):
             if not shown or n == 0:
@@ -157,6 +228,9 @@ class LossView(pg.PlotWidget):
             x, y = visible_series(raw, env, start, stop)
             np.maximum(y, FLOOR, out=y, where=~np.isnan(y))
             curve.setData(x + self.offset, y, connect="finite")
+            drawn.append(y)
+        if self.following:
+            self._follow(drawn)
         self.legend.setVisible(n > 0)
         # The test entry only when there is a test curve to explain.
         for sample, label in self.legend.items:

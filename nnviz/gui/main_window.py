@@ -20,7 +20,7 @@ import math
 import random
 import time
 
-from PySide6.QtCore import QCoreApplication, QElapsedTimer, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QElapsedTimer, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -51,6 +51,30 @@ from nnviz.gui.learning_panels import LearningPanels
 from nnviz.gui.loss_view import LossView
 from nnviz.gui.settings_store import SettingsStore
 from nnviz.gui.worker import Snapshot, TrainingWorker
+
+
+class _FrameDone(QObject):
+    """Calls ``callback`` once the paint events queued so far have been handled.
+
+    Qt queues a widget's repaint as an ``UpdateRequest`` event at
+    ``Qt.LowEventPriority``; an event posted at a lower priority still is
+    delivered after it, that is, after the frame has been drawn.
+    """
+
+    _TYPE = QEvent.Type(QEvent.registerEventType())
+
+    def __init__(self, callback, parent: QObject) -> None:
+        super().__init__(parent)
+        self._callback = callback
+
+    def post(self) -> None:
+        QCoreApplication.postEvent(self, QEvent(self._TYPE), int(Qt.EventPriority.LowEventPriority.value) - 1)
+
+    def event(self, event) -> bool:
+        if event.type() == self._TYPE:
+            self._callback()
+            return True
+        return super().event(event)
 
 
 class DataEdit(QUndoCommand):
@@ -102,6 +126,7 @@ class MainWindow(QMainWindow):
 
         self.worker = TrainingWorker(parent=self)
         self.worker.sigSnapshotReady.connect(self._on_snapshot)
+        self._frame_done = _FrameDone(self.worker.frame_done, self)
         self.undo_stack = QUndoStack(self)
 
         self.boundary = BoundaryView()
@@ -563,6 +588,9 @@ class MainWindow(QMainWindow):
         snap = self.worker.take()
         if snap is None or snap.generation != self.generation:
             return  # a run that has since been replaced
+        # The worker waits while this frame is drawn (see _FrameDone).
+        self.worker.frame_started()
+        self._frame_done.post()
         self.latest = snap
         if snap.epoch != self._saved_epoch:
             self._set_modified(True)  # trained since the last save or open

@@ -13,18 +13,26 @@ that will be drawn, and a slow GUI simply gets fewer, fuller snapshots (each
 carries every loss since the one before).  In slow motion and Step mode the
 worker waits for the GUI to take each epoch's snapshot before the next epoch.
 
-Sharing the interpreter: a thread looping over small NumPy calls holds the
-GIL nearly all the time, and the GUI thread must re-acquire it after every Qt
-call.  While training runs the switch interval is lowered (see
-``TRAINING_SWITCH_INTERVAL``) and epochs run in chunks of about
-``CHUNK_SECONDS``; ``benchmarks/gui.py`` measures the effect.
+Sharing the interpreter (measured with ``benchmarks/gui.py``).  A thread
+looping over small NumPy calls holds the GIL nearly all the time, and a GUI
+frame gives the GIL up and takes it back hundreds of times (every Qt call
+from Python paint code); each take-back waits for the training thread's
+switch interval.  Lowering the interval alone gave 15-35 fps here.  So the
+two take turns, once per frame: after publishing a snapshot the worker
+stands aside (blocked on an Event, holding neither the GIL nor a CPU) until
+the window reports the frame drawn (``frame_done``, at most
+``GUI_FRAME_WAIT``), then trains in chunks of at most ``CHUNK_SECONDS`` that
+end at the next frame's deadline.  That held 59 fps with a p99 frame
+interval of about 21 ms while training at about half the headless speed.
+The switch interval is still lowered while training (``gil.hold_fast``) so
+that mouse and keyboard events between frames are handled within a
+millisecond or so.
 """
 
 from __future__ import annotations
 
 import math
 import queue
-import sys
 import threading
 import time
 import traceback
@@ -39,9 +47,12 @@ from nnviz.core.errors import NnvizError, TrainingDiverged
 from nnviz.core.network import Network
 from nnviz.core.plane import Bounds, PlaneSampler, square_bounds
 from nnviz.core.trainer import Trainer, TrainSettings
+from nnviz.gui import gil
 
 FRAME_SECONDS = 1 / 60
 CHUNK_SECONDS = 0.002
+# The longest the worker stands aside for one frame (should the GUI never say it is done).
+GUI_FRAME_WAIT = 0.03
 # Measured in benchmarks/gui.py: at the default 5 ms a GUI frame that needs
 # the GIL a few dozen times waits up to 5 ms each time; at 0.5 ms the window
 # keeps its frame rate and the trainer keeps most of its speed.
@@ -88,8 +99,12 @@ class TrainingWorker(QThread):
         self._mailbox: Snapshot | None = None
         self._generation = 0
         self._resolution = resolution
-        self._old_switch_interval = sys.getswitchinterval()
         self._sent = 0  # commands sent (GUI thread); snapshots echo how many were applied
+        # Clear while the GUI thread draws a frame: the worker then waits instead
+        # of competing for the GIL (see the module docstring).
+        self._gui_free = threading.Event()
+        self._gui_free.set()
+        self._frames_reported = False
 
     def _send(self, *cmd) -> None:
         self._sent += 1
@@ -158,6 +173,18 @@ class TrainingWorker(QThread):
             return self.wait(int(timeout * 1000))
         return True
 
+    def frame_started(self) -> None:
+        """The GUI thread is drawing: pause training between chunks until ``frame_done``."""
+        self._gui_free.clear()
+
+    def frame_done(self) -> None:
+        """The frame is on screen: training may use the interpreter again.
+
+        A consumer that never calls this (a test, a script) is never waited for.
+        """
+        self._frames_reported = True
+        self._gui_free.set()
+
     def take(self) -> Snapshot | None:
         """The latest snapshot, once; the worker then prepares the next."""
         with self._lock:
@@ -190,12 +217,12 @@ class TrainingWorker(QThread):
                     self._tick()
                 except Exception as exc:  # a bug must not end the thread silently
                     traceback.print_exc()
-                    self._running, self._steps = False, 0
-                    sys.setswitchinterval(self._old_switch_interval)
+                    self._set_running(False)
+                    self._steps = 0
                     self._message = f"training stopped by an internal error: {exc}"
                     self._dirty = False  # do not retry a failing snapshot in a tight loop
         finally:
-            sys.setswitchinterval(self._old_switch_interval)
+            gil.release_fast(self)
 
     def _drain_timeout(self) -> float | None:
         if self._trainer is not None and (self._running or self._steps > 0):
@@ -220,6 +247,8 @@ class TrainingWorker(QThread):
             n = self._epochs_due(now)
             if n == 0:
                 return
+            # Let a frame being drawn finish first (bounded, should the GUI never say so).
+            self._gui_free.wait(GUI_FRAME_WAIT)
             self._train(n)
             now = time.perf_counter()
         if self._dirty and (slow or not self._running or now - self._last_publish >= FRAME_SECONDS):
@@ -326,13 +355,19 @@ class TrainingWorker(QThread):
         if running and not self._running and self._trainer is not None:
             self._rate_clock = (time.perf_counter(), self._trainer.epoch)
         self._running = running
-        sys.setswitchinterval(TRAINING_SWITCH_INTERVAL if running else self._old_switch_interval)
+        if running:
+            gil.hold_fast(self, TRAINING_SWITCH_INTERVAL)
+        else:
+            gil.release_fast(self)
 
     def _epochs_due(self, now: float) -> int:
         if self._steps > 0:
             return 1
+        # A chunk never runs past the next frame, so frames leave on time.
+        seconds = min(CHUNK_SECONDS, max(self._last_publish + FRAME_SECONDS - now, 0.0002))
+        chunk = max(1, int(self._epochs_per_s_estimate * seconds))
         if self._rate is None:
-            return max(1, int(self._epochs_per_s_estimate * CHUNK_SECONDS))
+            return chunk
         t0, e0 = self._rate_clock
         due = int((now - t0) * self._rate) - (self._trainer.epoch - e0)
         if due <= 0:
@@ -343,7 +378,7 @@ class TrainingWorker(QThread):
             # Fell far behind (the machine is slower than the rate): do not race to catch up.
             self._rate_clock = (now, self._trainer.epoch)
             due = 1
-        return min(due, max(1, int(self._epochs_per_s_estimate * CHUNK_SECONDS)))
+        return min(due, chunk)
 
     def _train(self, n: int) -> None:
         trainer = self._trainer
@@ -357,8 +392,9 @@ class TrainingWorker(QThread):
         elapsed = time.perf_counter() - t
         if self._steps > 0:
             self._steps -= 1
-        if elapsed > 0 and n >= 8:
-            self._epochs_per_s_estimate = 0.8 * self._epochs_per_s_estimate + 0.2 * (n / elapsed)
+        if elapsed > 0:
+            # Sizes the next chunks: CHUNK_SECONDS of epochs whatever the network.
+            self._epochs_per_s_estimate = 0.7 * self._epochs_per_s_estimate + 0.3 * (n / elapsed)
         now = time.perf_counter()
         samples = self._speed_samples
         samples.append((now, trainer.epoch))
@@ -377,6 +413,10 @@ class TrainingWorker(QThread):
             if self._mailbox is not None:
                 return False
         snap = self._snapshot()
+        if self._frames_reported:
+            # From now until the GUI has drawn this snapshot the worker stands
+            # aside, leaving the GIL (and a CPU) to the GUI thread.
+            self._gui_free.clear()
         with self._lock:
             self._mailbox = snap
         self._dirty = False

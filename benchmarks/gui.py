@@ -1,0 +1,139 @@
+"""Frame rate of the real main window while it trains as fast as it can, beside the headless engine.
+
+For each case the same task is first trained headless (the core's Trainer,
+no window) and then in the real ``MainWindow`` with every view live, for the
+same number of seconds, in this one process.  A frame is a repaint of the
+decision boundary (it changes every update).  Each case prints one line::
+
+    fps=<f> frame_p99_ms=<f> gui_epochs_per_s=<f> headless_epochs_per_s=<f> ratio=<f>
+
+preceded by a ``# case`` line; the tutorial's XOR case comes last.  Targets:
+fps >= 55, frame_p99_ms <= 33, ratio >= 0.5.
+
+    QT_QPA_PLATFORM=offscreen python benchmarks/gui.py [--seconds 10] [--case xor|spiral|both]
+                                                       [--switch-interval S] [--chunk-ms MS]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+CASES = {
+    "spiral": "# case: spiral, 400 points (320 train, 80 test), 2-8-8-1 sigmoid, MSE, SGD lr 1.0",
+    "xor": "# case: the tutorial's XOR, 2-4-1 sigmoid, MSE, SGD lr 1.0, full batch",
+}
+
+
+@dataclass
+class Task:
+    setup: object  # nnviz.core.setup.Setup
+
+    def build(self):
+        return self.setup.model.build(), self.setup.data.build(), self.setup.settings
+
+
+def task(name: str) -> Task:
+    from nnviz.core.setup import DataSpec, ModelSpec, Setup
+
+    if name == "xor":
+        return Task(Setup())
+    return Task(Setup(ModelSpec(hidden=(8, 8)), DataSpec("spiral", n=400, noise=0.1)))
+
+
+def headless(t: Task, seconds: float) -> float:
+    from nnviz.core.trainer import Trainer
+
+    network, data, settings = t.build()
+    trainer = Trainer(network, data, settings)
+    trainer.run(100)  # warm up
+    chunk, start, done = 100, time.perf_counter(), 0
+    while (elapsed := time.perf_counter() - start) < seconds:
+        trainer.run(chunk)
+        done += chunk
+        # Chunks of about 5 ms, like the window's worker: the same per-call overhead.
+        chunk = max(1, int(done / max(elapsed, 1e-3) * 0.005))
+    return done / (time.perf_counter() - start)
+
+
+def windowed(t: Task, seconds: float) -> tuple[float, float, float]:
+    from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from nnviz.gui.main_window import MainWindow
+    from nnviz.gui.settings_store import SettingsStore
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    settings_file = os.path.join(tempfile.mkdtemp(prefix="nnviz-bench-"), "nnviz.ini")
+    store = SettingsStore(QSettings(settings_file, QSettings.Format.IniFormat))
+    store.save_setup(t.setup)
+    window = MainWindow(store=store)
+    window.resize(1360, 840)
+    window.show()
+    window.wait_for_sync()
+
+    frames: list[float] = []
+
+    class PaintCounter(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint:
+                frames.append(time.perf_counter())
+            return False
+
+    counter = PaintCounter()
+    window.boundary.viewport().installEventFilter(counter)
+    epochs = {}
+
+    def start() -> None:
+        epochs["start"] = (time.perf_counter(), window.latest.epoch)
+        frames.clear()
+        window.set_playing(True)
+        QTimer.singleShot(int(seconds * 1000), stop)
+
+    def stop() -> None:
+        epochs["stop"] = (time.perf_counter(), window.latest.epoch)
+        window.set_playing(False)
+        window.close_without_asking()  # Qt 6's quit() would close it too, asking to save first
+        app.quit()
+
+    QTimer.singleShot(500, start)  # let the window settle first
+    app.exec()
+    window.boundary.viewport().removeEventFilter(counter)
+    (t0, e0), (t1, e1) = epochs["start"], epochs["stop"]
+    intervals = np.diff(frames) * 1000
+    p99 = float(np.percentile(intervals, 99)) if len(intervals) else float("inf")
+    return len(frames) / (t1 - t0), p99, (e1 - e0) / (t1 - t0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--case", choices=("xor", "spiral", "both"), default="both")
+    parser.add_argument("--switch-interval", type=float, help="override the worker's training switch interval")
+    parser.add_argument("--chunk-ms", type=float, help="override the worker's chunk length")
+    args = parser.parse_args()
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from nnviz.gui import worker
+
+    if args.switch_interval is not None:
+        worker.TRAINING_SWITCH_INTERVAL = args.switch_interval
+    if args.chunk_ms is not None:
+        worker.CHUNK_SECONDS = args.chunk_ms / 1000
+    names = ["spiral", "xor"] if args.case == "both" else [args.case]
+    for name in names:
+        t = task(name)
+        base = headless(t, min(args.seconds, 5.0))
+        fps, p99, gui = windowed(t, args.seconds)
+        print(CASES[name], flush=True)
+        print(f"fps={fps:.1f} frame_p99_ms={p99:.1f} gui_epochs_per_s={gui:.0f} "
+              f"headless_epochs_per_s={base:.0f} ratio={gui / base:.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
