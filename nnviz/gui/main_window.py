@@ -20,7 +20,7 @@ import math
 import random
 import time
 
-from PySide6.QtCore import QCoreApplication, QElapsedTimer, QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QElapsedTimer, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -41,7 +41,7 @@ from nnviz.core.network import Network
 from nnviz.core.setup import DataSpec, ModelSpec, Setup
 from nnviz.core.trainer import TrainSettings
 from nnviz.core.weights_file import Loaded
-from nnviz.gui import theme
+from nnviz.gui import gil, theme
 from nnviz.gui.boundary_view import BoundaryView
 from nnviz.gui.controls import DEFAULT_SPEED, SPEEDS, ControlsPanel
 from nnviz.gui.diagram_view import DiagramView
@@ -51,30 +51,6 @@ from nnviz.gui.learning_panels import LearningPanels
 from nnviz.gui.loss_view import LossView
 from nnviz.gui.settings_store import SettingsStore
 from nnviz.gui.worker import Snapshot, TrainingWorker
-
-
-class _FrameDone(QObject):
-    """Calls ``callback`` once the paint events queued so far have been handled.
-
-    Qt queues a widget's repaint as an ``UpdateRequest`` event at
-    ``Qt.LowEventPriority``; an event posted at a lower priority still is
-    delivered after it, that is, after the frame has been drawn.
-    """
-
-    _TYPE = QEvent.Type(QEvent.registerEventType())
-
-    def __init__(self, callback, parent: QObject) -> None:
-        super().__init__(parent)
-        self._callback = callback
-
-    def post(self) -> None:
-        QCoreApplication.postEvent(self, QEvent(self._TYPE), int(Qt.EventPriority.LowEventPriority.value) - 1)
-
-    def event(self, event) -> bool:
-        if event.type() == self._TYPE:
-            self._callback()
-            return True
-        return super().event(event)
 
 
 class DataEdit(QUndoCommand):
@@ -126,7 +102,7 @@ class MainWindow(QMainWindow):
 
         self.worker = TrainingWorker(parent=self)
         self.worker.sigSnapshotReady.connect(self._on_snapshot)
-        self._frame_done = _FrameDone(self.worker.frame_done, self)
+        self._frame_done = gil.AfterPaint(self.worker.frame_done, self)
         self.undo_stack = QUndoStack(self)
 
         self.boundary = BoundaryView()
@@ -588,7 +564,7 @@ class MainWindow(QMainWindow):
         snap = self.worker.take()
         if snap is None or snap.generation != self.generation:
             return  # a run that has since been replaced
-        # The worker waits while this frame is drawn (see _FrameDone).
+        # The worker stands aside until this frame is drawn (see worker.py).
         self.worker.frame_started()
         self._frame_done.post()
         self.latest = snap
