@@ -1,0 +1,93 @@
+"""End to end: the real window in a real X server, a data point dragged with real input events.
+
+Needs ``Xvfb`` and ``xdotool`` (Debian: xvfb xdotool libxcb-cursor0
+libxkbcommon-x11-0, which .ci/run installs); skipped with that reason where
+they are missing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.xvfb
+DRIVER = Path(__file__).with_name("drive_window.py")
+NEEDED = ("Xvfb", "xdotool")
+
+
+def wait_for(path: Path, timeout: float, proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if proc.poll() is not None:
+            pytest.fail(f"the window exited early with status {proc.returncode}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {path.name}")
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def display():
+    missing = [tool for tool in NEEDED if shutil.which(tool) is None]
+    if missing:
+        pytest.skip(f"needs {' and '.join(missing)}: apt-get install xvfb xdotool libxcb-cursor0 "
+                    "libxkbcommon-x11-0 (.ci/run does)")
+    read_fd, write_fd = os.pipe()
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1400x900x24",
+                             "-nolisten", "tcp"], pass_fds=(write_fd,), stderr=subprocess.DEVNULL)
+    os.close(write_fd)
+    try:
+        with os.fdopen(read_fd) as f:
+            number = f.readline().strip()  # Xvfb writes its display number once it accepts clients
+        if not number:
+            pytest.fail("Xvfb did not start")
+        yield f":{number}"
+    finally:
+        xvfb.terminate()
+        xvfb.wait(timeout=10)
+
+
+def xdotool(env, *args) -> None:
+    subprocess.run(["xdotool", *map(str, args)], env=env, check=True, timeout=10)
+
+
+def test_dragging_a_point_with_real_input_moves_it_while_training(display, tmp_path):
+    env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb", XDG_CONFIG_HOME=str(tmp_path))
+    log = open(tmp_path / "window.log", "w")
+    app = subprocess.Popen([sys.executable, str(DRIVER), str(tmp_path)], env=env, stdout=log,
+                           stderr=subprocess.STDOUT)
+    try:
+        wait_for(tmp_path / "ready.json", 30, app)
+        where = json.loads((tmp_path / "ready.json").read_text())
+        (x0, y0), (x1, y1) = where["start"], where["end"]
+        xdotool(env, "mousemove", x0, y0)
+        time.sleep(0.2)
+        xdotool(env, "mousedown", 1)
+        for i in range(1, 21):  # a slow, real drag: pyqtgraph must see a drag, not a click
+            t = i / 20
+            xdotool(env, "mousemove", round(x0 + (x1 - x0) * t), round(y0 + (y1 - y0) * t))
+            time.sleep(0.03)
+        xdotool(env, "mouseup", 1)
+        time.sleep(0.5)
+        (tmp_path / "done").touch()
+        wait_for(tmp_path / "result.json", 20, app)
+        assert app.wait(timeout=20) == 0
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait()
+        log.close()
+    result = json.loads((tmp_path / "result.json").read_text())
+    output = (tmp_path / "window.log").read_text()
+    assert "QThread" not in output and "Traceback" not in output, output
+    # The worker trains on the moved point (within a couple of pixels), and only that point moved.
+    assert result["X"][3] == pytest.approx([0.5, 0.25], abs=0.03)
+    assert result["X"][:3] == [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0]]
+    assert result["window_X"] == result["X"]
+    assert result["epoch"] > 0
