@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QThread, Signal
+from PySide6.QtCore import QSize, Qt, QThread, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -250,6 +250,10 @@ class CompareView(Panel):
     """
 
     sigOpenRun = Signal(object)
+
+    def sizeHint(self) -> QSize:
+        # A docked panel starts at its size hint: modest, so the main views keep the room.
+        return QSize(1000, 460)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

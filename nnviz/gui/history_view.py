@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
 from nnviz.core.datasets import Dataset
@@ -50,6 +50,10 @@ class HistoryView(Panel):
 
     sigScrubbed = Signal(object)
     sigResume = Signal(object)
+
+    def sizeHint(self) -> QSize:
+        # A docked panel starts at its size hint: modest, so the main views keep the room.
+        return QSize(640, 260)
 
     def __init__(self, parent: QWidget | None = None, budget_bytes: int | None = None) -> None:
         super().__init__(parent)
@@ -166,7 +170,7 @@ class HistoryView(Panel):
         self.marker.setValue(epoch)
         self.epoch_label.setText(f"epoch {epoch:,}" + ("  (live)" if self.live else ""))
         mb = h.nbytes / (1024 * 1024)
-        spacing = "every epoch offered" if h.stride == 1 else f"at most one per {h.stride:,} epochs"
+        spacing = "every frame so far" if h.stride == 1 else f"at most one per {h.stride:,} epochs"
         self.info.setText(
             f"<b>{n:,}</b> snapshots of epochs {int(h.epochs[0]):,}–{int(h.epochs[-1]):,} "
             f"<span style='color:{MUTED}'>({spacing}; at most {h.capacity:,} kept in {mb:.1f} MB, "

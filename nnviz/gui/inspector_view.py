@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QComboBox,
@@ -126,6 +126,10 @@ class InspectorView(Panel):
     """
 
     sigWeightSelected = Signal(int, int, int)
+
+    def sizeHint(self) -> QSize:
+        # Wide enough for a 2-4-1 network's forward and backward columns side by side.
+        return QSize(560, 640)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
