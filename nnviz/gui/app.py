@@ -59,7 +59,6 @@ def run(weights: str | None = None, dataset: str | None = None, autostart: bool 
 
     def finish() -> None:
         if screenshot:
-            window.set_playing(False)
             if not window.grab().save(screenshot, "PNG"):
                 print(f"nnviz: cannot write the screenshot {screenshot}", file=sys.stderr)
                 status["code"] = 1

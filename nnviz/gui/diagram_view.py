@@ -16,12 +16,13 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from nnviz.core.network import Network
 from nnviz.gui import theme
 
+LEGEND = "line width ∝ |weight| · blue: positive, orange: negative · unit fill: its bias"
 WIDTH_STEPS = 12
 MAX_EDGE_WIDTH = 9.0
 
@@ -79,7 +80,8 @@ class DiagramView(QWidget):
         if key == self._layout_key:
             return
         self._layout_key = key
-        left, right, top, bottom = 46.0, 40.0, 34.0, 58.0
+        left, right, top = 46.0, 40.0, 34.0
+        bottom = 40.0 + self._legend_height()
         w, h = max(self.width() - left - right, 10), max(self.height() - top - bottom, 10)
         biggest = max(net.layers)
         self.radius = float(min(15.0, max(2.5, h / (biggest * 2.6))))
@@ -181,10 +183,21 @@ class DiagramView(QWidget):
         p.drawText(QRectF(x + r + 5, y - 10, 34, 20),
                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, "ŷ")
 
+    def _small_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setPointSizeF(8.5)
+        return font
+
+    def _legend_height(self) -> float:
+        """Height of the key at the bottom, wrapped to the widget's width (one or two lines)."""
+        metrics = QFontMetricsF(self._small_font())
+        rect = metrics.boundingRect(QRectF(0, 0, max(self.width() - 16, 50), 200),
+                                    int(Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap), LEGEND)
+        return rect.height() + 2
+
     def _paint_labels(self, p: QPainter) -> None:
         net = self.network
-        small = QFont(self.font())
-        small.setPointSizeF(8.5)
+        small = self._small_font()
         title = QFont(self.font())
         title.setPointSizeF(11)
         p.setFont(title)
@@ -194,7 +207,8 @@ class DiagramView(QWidget):
         p.setFont(small)
         p.setPen(QColor(theme.MUTED))
         n_layers = len(net.layers)
-        base = self.height() - 52
+        legend_h = self._legend_height()
+        base = self.height() - legend_h - 36
         for k, pts in enumerate(self.nodes):
             if k == 0:
                 text = "input"
@@ -204,9 +218,8 @@ class DiagramView(QWidget):
                 text = f"hidden {k}\n{net.activation}"
             x = pts[0][0]
             p.drawText(QRectF(x - 60, base, 120, 30), Qt.AlignmentFlag.AlignHCenter, text)
-        p.drawText(QRectF(8, self.height() - 22, self.width() - 16, 20),
-                   Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap,
-                   "line width ∝ |weight| · blue: positive, orange: negative · unit fill: its bias")
+        p.drawText(QRectF(8, self.height() - legend_h - 4, self.width() - 16, legend_h),
+                   Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap, LEGEND)
 
     # -- hover and click ---------------------------------------------------------------
     def item_at(self, pos: QPointF) -> tuple | None:

@@ -24,9 +24,13 @@ FLOOR = 1e-300
 
 
 def _nice_ceiling(value: float) -> float:
-    """The smallest of 1, 2 or 5 times a power of ten that is at least ``value`` (> 0)."""
+    """The smallest round number (1, 1.5, 2, 3, 4, 5, 6 or 8 times a power of ten) at least ``value`` > 0.
+
+    Steps this size keep the empty part of the loss plot under a third while
+    the range (and so the axes) changes only a few times per decade of epochs.
+    """
     magnitude = 10.0 ** math.floor(math.log10(value))
-    return next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= value * (1 - 1e-12))
+    return next(m * magnitude for m in (1, 1.5, 2, 3, 4, 5, 6, 8, 10) if m * magnitude >= value * (1 - 1e-12))
 
 
 def _nice_linear_ticks(lo: float, hi: float, count: int = 4) -> np.ndarray:
@@ -37,6 +41,9 @@ def _nice_linear_ticks(lo: float, hi: float, count: int = 4) -> np.ndarray:
     magnitude = 10.0 ** math.floor(math.log10(raw))
     step = magnitude * next(m for m in (1, 2, 5, 10) if m * magnitude >= raw)
     return np.arange(math.ceil(lo / step) * step, hi + step * 1e-9, step)
+
+
+_LABELLED = 0.1  # any spacing but None: logTickStrings labels the level
 
 
 class LogAxis(pg.AxisItem):
@@ -58,9 +65,11 @@ class LogAxis(pg.AxisItem):
             return [(1.0, decades), (0.5, mid if stride == 1 else []), (None, minor)]
         # Less than a decade in view: round numbers on the linear scale, placed logarithmically.
         linear = _nice_linear_ticks(10.0 ** minVal, 10.0 ** maxVal)
-        return [(None, [math.log10(v) for v in linear if v > 0])]
+        return [(_LABELLED, [math.log10(v) for v in linear if v > 0])]
 
     def logTickStrings(self, values, scale, spacing):
+        if spacing is None:  # the 3, 4, 6, 7, 8, 9 ticks: marks without numbers
+            return ["" for _ in values]
         return [f"{10.0 ** v:.3g}" for v in values]
 
 

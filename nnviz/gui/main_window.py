@@ -177,8 +177,8 @@ class MainWindow(QMainWindow):
           icon=sp.SP_MediaSkipForward)
         a("reset", "&Reset", self.reset_weights, ["R"],
           "Back to the same initial weights, epoch 0", icon=sp.SP_BrowserReload)
-        a("new_seed", "New See&d", self.new_seed, ["N"], "Draw new initial weights (a new seed) and reset",
-          icon=sp.SP_DialogResetButton)
+        a("new_seed", "New See&d", self.new_seed, ["N"], "Draw new initial weights (a new seed) and reset")
+        self.actions["new_seed"].setIcon(theme.dice_icon())
         a("slower", "S&lower", lambda: self._nudge_speed(-1), ["["], "Train more slowly")
         a("faster", "&Faster", lambda: self._nudge_speed(+1), ["]"], "Train faster")
 
@@ -451,6 +451,7 @@ class MainWindow(QMainWindow):
         if playing:
             self._set_modified(True)
             self.message_label.clear()
+            self.statusBar().clearMessage()
 
     def toggle_play(self) -> None:
         self.set_playing(not self.playing)

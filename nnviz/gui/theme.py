@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 
 BLUE = "#0072B2"  # class 1, positive
 ORANGE = "#E69F00"  # class 0, negative
@@ -42,6 +43,25 @@ def probability_colormap() -> pg.ColorMap:
     stops = np.array([0.0, 0.5, 1.0])
     colours = np.array([_tint(ORANGE, 0.55), (246, 246, 246), _tint(BLUE, 0.5)], dtype=np.ubyte)
     return pg.ColorMap(stops, colours, name="nnviz-probability")
+
+
+def dice_icon(size: int = 32) -> QIcon:
+    """A die showing five: the "New seed" action (no standard icon says "random")."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(QColor(0, 0, 0, 0))
+    p = QPainter(pixmap)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setPen(QPen(QColor(INK), size / 16))
+    p.setBrush(QColor("white"))
+    m = size * 0.1
+    p.drawRoundedRect(QRectF(m, m, size - 2 * m, size - 2 * m), size * 0.18, size * 0.18)
+    p.setPen(QColor(0, 0, 0, 0))
+    p.setBrush(QColor(INK))
+    r = size * 0.075
+    for fx, fy in ((0.3, 0.3), (0.7, 0.3), (0.5, 0.5), (0.3, 0.7), (0.7, 0.7)):
+        p.drawEllipse(QPointF(size * fx, size * fy), r, r)
+    p.end()
+    return QIcon(pixmap)
 
 
 def configure_pyqtgraph() -> None:
