@@ -1,7 +1,10 @@
 """The network diagram: one circle per unit, one line per weight.
 
 A line's width follows |w| and its colour the sign of w (blue positive,
-orange negative); a unit's fill shows its bias the same way.  Hovering a line
+orange negative); a unit's fill shows its bias the same way.  Inside each
+hidden and output unit, when there is room, a small heatmap shows what that
+unit computes over the input plane (as TensorFlow Playground does), so the
+learner sees the boundary being assembled from the hidden units' pieces.  Hovering a line
 or unit shows its current value (refreshed on every update while the mouse
 stays); clicking one asks for a new value, which training continues from.
 
@@ -16,13 +19,20 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from nnviz.core.network import Network
+from nnviz.core.plane import Bounds
+from nnviz.core.unit_maps import unit_maps
 from nnviz.gui import theme
 
 LEGEND = "line width ∝ |weight| · blue: positive, orange: negative · unit fill: its bias"
+LEGEND_MAPS = ("line width ∝ |weight| · blue: positive, orange: negative · unit ring: its bias, "
+               "inside: its output over the input plane")
+UNIT_MAP_RESOLUTION = 20
+MIN_RADIUS_FOR_MAPS = 9.0  # below this a map is a few pixels of mush: show the bias alone
+XOR_PLANE: Bounds = (-0.5, 1.5, -0.5, 1.5)
 WIDTH_STEPS = 12
 MAX_EDGE_WIDTH = 9.0
 
@@ -62,15 +72,75 @@ class DiagramView(QWidget):
         self._hover_global = None
         self._layout_key = None
         self._paths: list[tuple[QPen, object]] = []
+        self.show_unit_maps = True
+        self.plane: Bounds = XOR_PLANE
+        self._maps: list[list[QImage]] | None = None  # per layer (hidden and output), per unit
+        self._lut = np.asarray(theme.probability_colormap().getLookupTable(nPts=256, alpha=False), np.uint8)
 
     # -- data ----------------------------------------------------------------------
     def set_network(self, network: Network) -> None:
         """Draw ``network`` (a snapshot's copy; only read)."""
         self.network = network
         self._paths = []
+        self._maps = None
         self.update()
         if self.hovered is not None and self._hover_global is not None:
             QToolTip.showText(self._hover_global, self._describe(self.hovered), self)
+
+    def set_plane(self, bounds: Bounds) -> None:
+        """The part of the input plane the unit maps cover (the boundary view's)."""
+        bounds = tuple(float(v) for v in bounds)
+        if bounds != self.plane:
+            self.plane = bounds
+            self._maps = None
+            self.update()
+
+    def set_show_unit_maps(self, show: bool) -> None:
+        self.show_unit_maps = bool(show)
+        self._layout_key = None  # the key's text, and so the layout, changes
+        self.update()
+
+    def _maps_visible(self) -> bool:
+        return self.show_unit_maps and self.radius >= MIN_RADIUS_FOR_MAPS
+
+    def _unit_images(self) -> list[list[QImage]]:
+        """One small image per hidden and output unit, made once per network and plane.
+
+        Colours follow the boundary's: orange low, white middle, blue high.
+        Levels are fixed per activation where its range is (sigmoid 0..1,
+        tanh -1..1) and symmetric about 0 otherwise, so 0 is white for ReLU and
+        linear units and a unit's colour can be compared across frames.
+        """
+        if self._maps is not None:
+            return self._maps
+        net = self.network
+        with np.errstate(all="ignore"):
+            grids = unit_maps(net, self.plane, UNIT_MAP_RESOLUTION)
+        images = []
+        last = len(grids) - 1
+        for k, grid in enumerate(grids):
+            activation = net.output_activation if k == last else net.activation
+            if activation == "sigmoid":
+                lo, hi = 0.0, 1.0
+            elif activation == "tanh":
+                lo, hi = -1.0, 1.0
+            else:
+                m = float(np.nanmax(np.abs(grid))) if grid.size else 1.0
+                m = m if np.isfinite(m) and m > 0 else 1.0
+                lo, hi = -m, m
+            index = np.clip((np.nan_to_num(grid) - lo) / (hi - lo) * 255, 0, 255).astype(np.uint8)
+            # Row 0 of a grid is the bottom of the plane; row 0 of an image is its top.
+            rgb = self._lut[index[:, ::-1, :]]
+            bgra = np.empty(rgb.shape[:3] + (4,), np.uint8)
+            bgra[..., 0], bgra[..., 1], bgra[..., 2], bgra[..., 3] = rgb[..., 2], rgb[..., 1], rgb[..., 0], 255
+            row = []
+            for unit in bgra:
+                buf = np.ascontiguousarray(unit)
+                img = QImage(buf.data, buf.shape[1], buf.shape[0], buf.shape[1] * 4, QImage.Format.Format_RGB32)
+                row.append(img.copy())  # own its pixels: buf is gone after this loop
+            images.append(row)
+        self._maps = images
+        return images
 
     # -- geometry -------------------------------------------------------------------
     def _layout(self) -> None:
@@ -80,11 +150,13 @@ class DiagramView(QWidget):
         if key == self._layout_key:
             return
         self._layout_key = key
-        left, right, top = 46.0, 40.0, 34.0
+        left, right, top = (64.0, 50.0, 40.0) if self.show_unit_maps else (46.0, 40.0, 34.0)
         bottom = 40.0 + self._legend_height()
         w, h = max(self.width() - left - right, 10), max(self.height() - top - bottom, 10)
         biggest = max(net.layers)
-        self.radius = float(min(15.0, max(2.5, h / (biggest * 2.6))))
+        # Units grow with the room, more so when they carry a map worth reading.
+        cap = 24.0 if self.show_unit_maps else 15.0
+        self.radius = float(min(cap, max(2.5, h / (biggest * 2.6))))
         gap = min(h / biggest, self.radius * 3.4)
         xs = np.linspace(left, left + w, len(net.layers))
         self.nodes = []
@@ -171,6 +243,16 @@ class DiagramView(QWidget):
                 p.setPen(QPen(QColor(theme.INK), 2.6) if hovered else outline)
                 p.setBrush(brush)
                 p.drawEllipse(QPointF(x, y), r, r)
+        if self._maps_visible():
+            # The map fills the square inscribed in the unit; the bias stays visible as a ring.
+            half = r * 0.62
+            p.setPen(QPen(QColor(theme.MUTED), 0.6))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            for k, row in enumerate(self._unit_images(), start=1):
+                for (x, y), img in zip(self.nodes[k], row):
+                    target = QRectF(x - half, y - half, 2 * half, 2 * half)
+                    p.drawImage(target, img)
+                    p.drawRect(target)
         # Names of the inputs and the output beside their units.
         p.setPen(QColor(theme.INK))
         font = QFont(self.font())
@@ -192,7 +274,7 @@ class DiagramView(QWidget):
         """Height of the key at the bottom, wrapped to the widget's width (one or two lines)."""
         metrics = QFontMetricsF(self._small_font())
         rect = metrics.boundingRect(QRectF(0, 0, max(self.width() - 16, 50), 200),
-                                    int(Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap), LEGEND)
+                                    int(Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap), self._legend())
         return rect.height() + 2
 
     def _paint_labels(self, p: QPainter) -> None:
@@ -219,7 +301,12 @@ class DiagramView(QWidget):
             x = pts[0][0]
             p.drawText(QRectF(x - 60, base, 120, 30), Qt.AlignmentFlag.AlignHCenter, text)
         p.drawText(QRectF(8, self.height() - legend_h - 4, self.width() - 16, legend_h),
-                   Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap, LEGEND)
+                   Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap, self._legend())
+
+    def _legend(self) -> str:
+        # Before the first layout there is no radius yet: assume the maps fit.
+        fits = getattr(self, "radius", MIN_RADIUS_FOR_MAPS) >= MIN_RADIUS_FOR_MAPS
+        return LEGEND_MAPS if self.show_unit_maps and fits else LEGEND
 
     # -- hover and click ---------------------------------------------------------------
     def item_at(self, pos: QPointF) -> tuple | None:

@@ -63,3 +63,46 @@ def test_a_big_network_is_drawn_with_few_paths(qtbot):
     assert len(view.segments) == 2 * 64 + 7 * 64 * 64 + 64
     assert len(view._paths) <= 24  # (sign, width step) groups, not one per edge
     assert np.isfinite(view.segments).all()
+
+
+def test_each_unit_shows_its_own_output_over_the_plane(qtbot):
+    net = Network.initialised([2, 3, 1], "tanh", seed=7)
+    view = DiagramView()
+    qtbot.addWidget(view)
+    view.resize(520, 420)
+    view.set_network(net)
+    view.set_plane((-2.0, 2.0, -1.0, 3.0))
+    view.show()
+    qtbot.waitExposed(view)
+    view._layout()
+    assert view._maps_visible()
+    images = view._unit_images()
+    assert [len(row) for row in images] == [3, 1]
+    # Top-left pixel of an image: the plane's left edge and top (x = xmin, y = ymax), half a pixel in.
+    step = 4.0 / 20
+    x, y = -2.0 + step / 2, 3.0 - step / 2
+    hidden = np.tanh(np.array([[x, y]]) @ net.W[0] + net.b[0])[0]
+    for unit, img in enumerate(images[0]):
+        expected = view._lut[int(np.clip((hidden[unit] + 1) / 2 * 255, 0, 255))]
+        colour = img.pixelColor(0, 0)
+        assert (colour.red(), colour.green(), colour.blue()) == tuple(int(v) for v in expected)
+    out = net.predict(np.array([[x, y]]))[0, 0]
+    colour = images[1][0].pixelColor(0, 0)
+    assert (colour.red(), colour.green(), colour.blue()) == tuple(int(v) for v in view._lut[int(out * 255)])
+
+
+def test_unit_maps_follow_the_network_and_can_be_turned_off(qtbot):
+    view = DiagramView()
+    qtbot.addWidget(view)
+    view.resize(520, 420)
+    net = Network.initialised([2, 4, 1])
+    view.set_network(net)
+    view._layout()
+    first = view._unit_images()
+    changed = net.copy()
+    changed.W[0][:] *= -1
+    view.set_network(changed)
+    assert view._unit_images() is not first  # a new network, new maps
+    view.set_show_unit_maps(False)
+    view._layout()
+    assert not view._maps_visible() and "inside" not in view._legend()
