@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 from nnviz.core import datasets, weights_file
@@ -46,12 +47,12 @@ def run(weights: str | None = None, dataset: str | None = None, autostart: bool 
     if loaded is not None:
         window.open_loaded(loaded, os.path.basename(weights))
         window.path = os.path.abspath(weights)
-        window._set_modified(False)
+        window.set_modified(False)
         window.store.add_recent_file(weights)
     if data is not None:
         points, spec = data
         window.use_dataset(points, spec, source=os.path.basename(dataset))
-        window._set_modified(False)
+        window.set_modified(False)
     window.show()
     if autostart:
         window.set_playing(True)
@@ -66,7 +67,18 @@ def run(weights: str | None = None, dataset: str | None = None, autostart: bool 
 
     if quit_after is not None:
         QTimer.singleShot(int(quit_after * 1000), finish)
-    app.exec()
+    # Ctrl+C in the terminal closes the window (asking about unsaved work) instead
+    # of being ignored: Python runs signal handlers only between bytecodes, so a
+    # timer lets the interpreter in a few times a second.
+    previous = signal.signal(signal.SIGINT, lambda *_: window.close())
+    wake = QTimer()
+    wake.timeout.connect(lambda: None)
+    wake.start(250)
+    try:
+        app.exec()
+    finally:
+        wake.stop()
+        signal.signal(signal.SIGINT, previous)
     if window.worker.isRunning():  # closed by the window system without closeEvent
         window.shutdown()
     return status["code"]

@@ -84,7 +84,7 @@ class FileActions(QObject):
             return False
         self.window.open_loaded(loaded, os.path.basename(path))
         self.window.path = os.path.abspath(path)
-        self.window._set_modified(False)
+        self.window.set_modified(False)
         self.store.add_recent_file(path)
         return True
 
@@ -101,7 +101,7 @@ class FileActions(QObject):
         if not self.write(path):
             return False
         self.window.path = os.path.abspath(path)
-        self.window._set_modified(False)
+        self.window.set_modified(False)
         return True
 
     def write(self, path: str) -> bool:
@@ -118,7 +118,7 @@ class FileActions(QObject):
         except OSError as exc:
             self._fail("Cannot save", OSError(f"cannot write {os.path.basename(path)}: {exc.strerror or exc}"))
             return False
-        window._set_modified(False)
+        window.set_modified(False)
         self.store.add_recent_file(path)
         window.statusBar().showMessage(f"Saved {os.path.basename(path)} at epoch {snap.epoch:,}", 5000)
         return True

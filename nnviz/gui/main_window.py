@@ -395,7 +395,7 @@ class MainWindow(QMainWindow):
         network, epoch = self._start if self._start is not None else (self.setup.model.build(), 0)
         self.start_run(network, self.data, self.setup.settings, epoch, keep_bounds=True,
                        message=f"Reset: back to the initial weights at epoch {epoch}")
-        self._set_modified(True)
+        self.set_modified(True)
 
     def new_seed(self) -> None:
         seed = random.randrange(1, 100_000)
@@ -404,7 +404,7 @@ class MainWindow(QMainWindow):
         self.controls.set_setup(self.setup)
         self.start_run(self.setup.model.build(), self.data, self.setup.settings, keep_bounds=True,
                        message=f"New seed {seed}: new initial weights")
-        self._set_modified(True)
+        self.set_modified(True)
 
     def new_session(self) -> None:
         """Forget everything: the tutorial's set-up at epoch 0, no file."""
@@ -414,7 +414,7 @@ class MainWindow(QMainWindow):
         self.path = None
         self.data = None
         self._new_data_and_run(self.setup.data.build(), "New: the tutorial's XOR network, ready to train")
-        self._set_modified(False)
+        self.set_modified(False)
 
     def open_loaded(self, loaded: Loaded, source: str) -> None:
         """Continue from a loaded weights file (its data and settings when it has them)."""
@@ -438,7 +438,7 @@ class MainWindow(QMainWindow):
         self.controls.set_setup(self.setup)
         self._new_data_and_run(data, f"Data set {source or spec.name}: {len(data.X)} training points; "
                                      "weights reset")
-        self._set_modified(True)
+        self.set_modified(True)
 
     # -- training commands ---------------------------------------------------------------
     def set_playing(self, playing: bool) -> None:
@@ -449,7 +449,7 @@ class MainWindow(QMainWindow):
         action.setIcon(self.style().standardIcon(
             QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay))
         if playing:
-            self._set_modified(True)
+            self.set_modified(True)
             self.message_label.clear()
             self.statusBar().clearMessage()
 
@@ -460,7 +460,7 @@ class MainWindow(QMainWindow):
         if self.playing:
             self.set_playing(False)
         self.worker.step(1)
-        self._set_modified(True)
+        self.set_modified(True)
 
     def _nudge_speed(self, delta: int) -> None:
         self.controls.set_speed_index(self.controls.speed.value() + delta)
@@ -474,7 +474,7 @@ class MainWindow(QMainWindow):
         self.worker.set_settings(settings)
         self.statusBar().showMessage("Training settings changed; training continues from the current weights",
                                      5000)
-        self._set_modified(True)
+        self.set_modified(True)
 
     def _model_changed(self, model: ModelSpec) -> None:
         try:
@@ -488,7 +488,7 @@ class MainWindow(QMainWindow):
         what = "Seed changed" if old.layers == model.layers and old.seed != model.seed else "Network changed"
         self.start_run(model.build(), self.data, self.setup.settings, keep_bounds=True,
                        message=f"{what}: weights reset to new initial values")
-        self._set_modified(True)
+        self.set_modified(True)
 
     def _data_spec_changed(self, spec: DataSpec) -> None:
         old = self.setup.data
@@ -507,7 +507,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Data redrawn; training continues from the current weights", 5000)
         else:
             self._new_data_and_run(data, f"Data set changed to {spec.name}: weights reset")
-        self._set_modified(True)
+        self.set_modified(True)
 
     # -- data edits -------------------------------------------------------------------
     def set_data(self, data: Dataset) -> None:
@@ -517,7 +517,7 @@ class MainWindow(QMainWindow):
         self.boundary.set_data(data)
         self.boundary.fit(data, keep=True)
         self.worker.set_data(data, self.data_version)
-        self._set_modified(True)
+        self.set_modified(True)
 
     def _edit(self, edit, *args, text: str) -> None:
         try:
@@ -558,7 +558,7 @@ class MainWindow(QMainWindow):
             return
         self.worker.set_param(layer, row, col, new)
         self.statusBar().showMessage(f"{what} set to {new:g}; training continues from there", 5000)
-        self._set_modified(True)
+        self.set_modified(True)
 
     # -- frames -------------------------------------------------------------------------
     def _on_snapshot(self) -> None:
@@ -570,7 +570,7 @@ class MainWindow(QMainWindow):
         self._frame_done.post()
         self.latest = snap
         if snap.epoch != self._saved_epoch:
-            self._set_modified(True)  # trained since the last save or open
+            self.set_modified(True)  # trained since the last save or open
         self.loss_view.add(snap.first_epoch, snap.losses, snap.test_losses)
         self.loss_view.redraw()
         self.boundary.set_image(snap.image, snap.bounds)
@@ -615,7 +615,7 @@ class MainWindow(QMainWindow):
         return False
 
     # -- misc ------------------------------------------------------------------------
-    def _set_modified(self, modified: bool) -> None:
+    def set_modified(self, modified: bool) -> None:
         if not modified:
             self._saved_epoch = self.latest.epoch if self.latest is not None else self._start[1]
         self.modified = modified
@@ -648,7 +648,7 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def close_without_asking(self) -> None:
-        self._set_modified(False)
+        self.set_modified(False)
         self.close()
 
     def shutdown(self) -> None:
