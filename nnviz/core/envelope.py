@@ -116,9 +116,12 @@ def visible_series(raw: np.ndarray, envelope: PeakEnvelope, start: float, stop: 
     if width > per_bin and count <= raw_limit:
         # Zoomed in beyond the envelope's resolution: reduce the raw slice.
         lo, hi = _group(raw[i0:i1], raw[i0:i1], per_bin)
-        return _interleave(i0 + np.arange(len(lo)) * per_bin, lo, hi)
-    factor = max(1, per_bin // width)
-    b0, b1 = i0 // width, -(-i1 // width)
-    lo, hi = envelope.bins()
-    lo, hi = _group(lo[b0:b1], hi[b0:b1], factor)
-    return _interleave((b0 + np.arange(len(lo)) * factor) * width, lo, hi)
+        x, y = _interleave(i0 + np.arange(len(lo)) * per_bin, lo, hi)
+    else:
+        factor = max(1, per_bin // width)
+        b0, b1 = i0 // width, -(-i1 // width)
+        lo, hi = envelope.bins()
+        lo, hi = _group(lo[b0:b1], hi[b0:b1], factor)
+        x, y = _interleave((b0 + np.arange(len(lo)) * factor) * width, lo, hi)
+    # Bins are drawn at their first epoch; end the line at the last epoch's own value.
+    return np.r_[x, i1 - 1], np.r_[y, raw[i1 - 1]]

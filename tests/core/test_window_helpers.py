@@ -1,0 +1,104 @@
+"""The Qt-free helpers behind the window: loss envelope, input plane, point edits, set-ups."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnviz.core import datasets, edits
+from nnviz.core.envelope import PeakEnvelope, visible_series
+from nnviz.core.errors import ConfigError, DataError
+from nnviz.core.plane import PlaneSampler, grow_bounds, plane_points, square_bounds
+from nnviz.core.setup import DataSpec, ModelSpec, Setup
+from nnviz.core.trainer import Trainer
+
+
+@pytest.mark.parametrize("max_bins", [2, 8, 4096])
+def test_envelope_equals_min_and_max_of_each_bin(max_bins):
+    rng = np.random.default_rng(max_bins)
+    raw = rng.random(30_011)
+    env = PeakEnvelope(max_bins)
+    i = 0
+    while i < len(raw):
+        k = int(rng.integers(1, 2000))
+        env.append(raw[i:i + k])
+        i += k
+    lo, hi = env.bins()
+    w = env.width
+    assert len(lo) <= max_bins
+    np.testing.assert_array_equal(lo, [raw[j:j + w].min() for j in range(0, len(raw), w)])
+    np.testing.assert_array_equal(hi, [raw[j:j + w].max() for j in range(0, len(raw), w)])
+
+
+def test_visible_series_is_bounded_keeps_extremes_and_ends_at_the_last_epoch():
+    raw = np.abs(np.random.default_rng(0).standard_normal(1_000_000))
+    env = PeakEnvelope()
+    env.append(raw)
+    x, y = visible_series(raw, env, 0, len(raw))
+    assert len(x) < 10_000
+    assert y.max() == raw.max() and y.min() == raw.min()
+    assert x[-1] == len(raw) - 1 and y[-1] == raw[-1]
+    x, y = visible_series(raw, env, 100, 200)
+    np.testing.assert_array_equal(x, np.arange(100, 201))
+    np.testing.assert_array_equal(y, raw[100:201])
+
+
+def test_the_plane_image_equals_the_networks_predictions():
+    net = ModelSpec(hidden=(5, 3), activation="tanh").build()
+    bounds = square_bounds(datasets.xor())
+    image = PlaneSampler(32).image(net, bounds)
+    assert image.dtype == np.float32 and image.shape == (32, 32)
+    expected = net.predict(plane_points(bounds, 32)).reshape(32, 32)
+    np.testing.assert_allclose(image, expected, atol=1e-6)
+    # Row 0 is the bottom of the plane (ymin), column 0 its left edge.
+    xmin, xmax, ymin, ymax = bounds
+    assert plane_points(bounds, 32)[0, 1] < plane_points(bounds, 32)[-1, 1]
+
+
+def test_bounds_are_square_with_a_margin_and_only_grow():
+    data = datasets.xor()
+    b = square_bounds(data)
+    assert b[0] < 0 and b[1] > 1 and b[2] < 0 and b[3] > 1
+    assert b[1] - b[0] == pytest.approx(b[3] - b[2])
+    moved = edits.move_point(data, 3, (3.0, 1.0))
+    grown = grow_bounds(b, moved)
+    assert grown[1] > 3.0 and grown[0] <= b[0]
+    assert grow_bounds(grown, data) == grown  # moving it back does not shrink the view
+
+
+def test_edits_return_new_data_sets_and_leave_the_old_alone():
+    data = datasets.xor()
+    X = data.X.copy()
+    added = edits.add_point(data, (0.5, 0.5), 1)
+    moved = edits.move_point(added, 0, (0.1, 0.2))
+    flipped = edits.flip_point(moved, 1)
+    deleted = edits.delete_point(flipped, 2)
+    np.testing.assert_array_equal(data.X, X)
+    assert len(added.X) == 5 and added.y[-1, 0] == 1
+    assert moved.X[0].tolist() == [0.1, 0.2]
+    assert flipped.y[1, 0] == 0
+    assert deleted.X.tolist() == [[0.1, 0.2], [0.0, 1.0], [1.0, 1.0], [0.5, 0.5]]
+    with pytest.raises(DataError, match="no point 9"):
+        edits.move_point(data, 9, (0, 0))
+    with pytest.raises(DataError, match="last point"):
+        edits.delete_point(datasets.Dataset([[0, 0]], [0]), 0)
+
+
+def test_the_default_setup_is_the_tutorial():
+    setup = Setup()
+    trainer = Trainer(setup.model.build(), setup.data.build(), setup.settings)
+    losses = trainer.run(1000)
+    assert losses[0] == pytest.approx(0.2556753002, abs=1e-9)
+    assert losses[999] == pytest.approx(0.2036439287, abs=1e-9)
+
+
+def test_setups_round_trip_and_bad_ones_are_refused():
+    setup = Setup(ModelSpec((8, 8), "relu", "linear", "bce", "he", 7), DataSpec("moons", 300, 0.2, 3, 0.1),
+                  {"lr": 0.05, "optimizer": "adam", "batch_size": 16, "l1": 0.0, "l2": 0.001, "seed": 1})
+    assert Setup.from_dict(setup.to_dict()) == setup
+    with pytest.raises(ConfigError):
+        Setup.from_dict({"model": {"hidden": [0]}})
+    with pytest.raises(ConfigError):
+        Setup.from_dict({"train": {"lr": -1}})
+    with pytest.raises(DataError, match="unknown data set"):
+        DataSpec("squares").build()

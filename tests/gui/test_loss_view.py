@@ -1,0 +1,76 @@
+"""The loss curve: bounded drawing cost over millions of epochs, log axis, rewinds."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import Qt
+
+from nnviz.gui.loss_view import LogAxis, LossView, epoch_text
+
+
+def test_millions_of_epochs_draw_a_few_thousand_points(qtbot):
+    view = LossView()
+    qtbot.addWidget(view)
+    losses = np.geomspace(0.25, 1e-4, 3_000_000) * (1 + 0.01 * np.sin(np.arange(3_000_000)))
+    for chunk in np.array_split(losses, 300):  # as frames would deliver them
+        view.add(view.end_epoch, chunk, None)
+    view.redraw()
+    x, y = view.train_curve.getData()
+    assert len(x) <= 10_000
+    assert x[0] == 0 and x[-1] >= 2_990_000
+    # Peaks survive the downsampling: the extremes are drawn.
+    assert math.isclose(10 ** y.max(), losses.max()) and math.isclose(10 ** y.min(), losses.min())
+    assert len(view.history) == 3_000_000  # the full history stays for export
+
+
+def test_zooming_in_shows_every_epoch(qtbot):
+    view = LossView()
+    qtbot.addWidget(view)
+    losses = np.linspace(1.0, 0.5, 100_000)
+    view.add(0, losses, None)
+    view.getPlotItem().getViewBox().setXRange(5000, 5100, padding=0)
+    view._user_range_changed()
+    view.redraw()
+    x, y = view.train_curve.getData()
+    assert not view.following
+    assert np.array_equal(x, np.arange(x[0], x[-1] + 1))  # raw, one point per epoch
+    np.testing.assert_allclose(10 ** y, losses[int(x[0]):int(x[-1]) + 1])
+    view.follow()
+    assert view.following and view.train_curve.getData()[0][-1] == 99_999
+
+
+def test_a_rewind_drops_the_later_epochs(qtbot):
+    view = LossView()
+    qtbot.addWidget(view)
+    view.add(0, np.full(100, 0.5), np.full(100, 0.6))
+    view.add(40, np.full(10, 0.1), np.full(10, 0.2))  # resumed from epoch 40
+    assert view.end_epoch == 50
+    assert np.all(view.history.train[:40] == 0.5) and np.all(view.history.train[40:] == 0.1)
+    assert view.to_csv().splitlines()[0] == "epoch,loss,test_loss"
+    view.add(1000, np.full(5, 0.3), None)  # a run starting elsewhere starts the curve afresh
+    assert (view.offset, view.end_epoch) == (1000, 1005)
+
+
+def test_log_scale_toggles_with_l(qtbot, window):
+    assert window.loss_view.log_scale
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_L)
+    assert not window.loss_view.log_scale and not window.log_scale_action.isChecked()
+    qtbot.keyClick(window, Qt.Key.Key_L)
+    assert window.loss_view.log_scale
+
+
+def test_log_axis_labels_numbers_even_within_one_decade():
+    axis = LogAxis("left")
+    axis.setLogMode(False, True)
+    levels = axis.tickValues(math.log10(0.2), math.log10(0.26), 300)
+    labels = [s for spacing, values in levels for s in axis.tickStrings(values, 1, spacing) if s]
+    assert len(labels) >= 2 and all(0.2 <= float(s) <= 0.26 for s in labels)
+    wide = axis.tickValues(-5, 0, 300)
+    assert [axis.tickStrings(v, 1, sp) for sp, v in wide][0] == ["1e-05", "0.0001", "0.001", "0.01", "0.1", "1"]
+
+
+def test_epoch_tick_text():
+    assert [epoch_text(v) for v in (900, 25_000, 1_500_000)] == ["900", "25k", "1.5M"]
