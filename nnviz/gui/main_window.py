@@ -120,6 +120,8 @@ class MainWindow(QMainWindow):
         self.controls.set_setup(self.setup)
         self.controls.set_speed_index(self.store.int_value("view/speed", DEFAULT_SPEED))
         self.loss_view.set_log_scale(self.store.bool_value("view/log_scale", True))
+        self.diagram.set_show_unit_maps(self.store.bool_value("view/unit_maps", True))
+        self.unit_maps_action.setChecked(self.diagram.show_unit_maps)
         self._new_data_and_run(self._build_data(self.setup.data), "Ready: press Play (Space) to train")
         self.learning = LearningPanels(self)  # issue 4's panels; docked before the saved layout is restored
         self._restore_window()
@@ -184,6 +186,9 @@ class MainWindow(QMainWindow):
 
         self.log_scale_action = a("log_scale", "&Logarithmic Loss Axis", self.loss_view.set_log_scale, ["L"],
                                   "Show the loss on a logarithmic scale", checkable=True)
+        self.unit_maps_action = a("unit_maps", "&Unit Output Maps", self.diagram.set_show_unit_maps, ["U"],
+                                  "Show inside each unit of the diagram what it computes over the input plane",
+                                  checkable=True)
         a("help_keys", "&Keyboard and Mouse", self._show_help, [QKeySequence.StandardKey.HelpContents],
           "What the keys and mouse do")
         a("about", "&About nnviz", self._show_about, (), "About nnviz")
@@ -272,6 +277,7 @@ class MainWindow(QMainWindow):
 
         self.view_menu = bar.addMenu("&View")
         self.view_menu.addAction(self.log_scale_action)
+        self.view_menu.addAction(self.unit_maps_action)
         self.view_menu.addSeparator()
         toggle = self.controls_dock.toggleViewAction()
         toggle.setText("&Settings Panel")
@@ -574,6 +580,7 @@ class MainWindow(QMainWindow):
         self.loss_view.add(snap.first_epoch, snap.losses, snap.test_losses)
         self.loss_view.redraw()
         self.boundary.set_image(snap.image, snap.bounds)
+        self.diagram.set_plane(snap.bounds)
         self.diagram.set_network(snap.network)
         self._show_epoch(snap.epoch, snap.loss, snap.accuracy, snap.test_accuracy, snap.epochs_per_s)
         if self.worker.in_sync(snap):
@@ -658,5 +665,6 @@ class MainWindow(QMainWindow):
         self.store.save_window(self.saveGeometry(), self.saveState())
         self.store.save_setup(self.setup)
         self.store.set_value("view/log_scale", self.loss_view.log_scale)
+        self.store.set_value("view/unit_maps", self.diagram.show_unit_maps)
         self.store.sync()
 

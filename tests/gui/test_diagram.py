@@ -106,3 +106,14 @@ def test_unit_maps_follow_the_network_and_can_be_turned_off(qtbot):
     view.set_show_unit_maps(False)
     view._layout()
     assert not view._maps_visible() and "inside" not in view._legend()
+
+
+def test_view_menu_toggles_unit_maps_and_the_plane_follows_the_boundary(qtbot, window):
+    diagram = window.diagram
+    assert diagram.show_unit_maps and window.unit_maps_action.isChecked()
+    qtbot.waitUntil(lambda: window.latest is not None, timeout=5000)
+    assert diagram.plane == tuple(window.latest.bounds)
+    window.unit_maps_action.trigger()
+    assert not diagram.show_unit_maps
+    window.unit_maps_action.trigger()
+    assert diagram.show_unit_maps
