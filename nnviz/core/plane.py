@@ -52,19 +52,29 @@ def plane_points(bounds: Bounds, resolution: int) -> np.ndarray:
     return np.column_stack([gx.ravel(), gy.ravel()])
 
 
-def probability32(network: Network, points: np.ndarray) -> np.ndarray:
-    """``network.predict`` in float32: plenty for a picture, and about four times faster.
+def probability32(network: Network, points: np.ndarray, buffers: list[np.ndarray] | None = None) -> np.ndarray:
+    """``network.predict`` in float32: plenty for a picture, and several times faster.
 
     The window computes this for tens of thousands of pixels every frame, on
-    the training thread's time.
+    the training thread's time.  It uses the activations' in-place
+    ``forward_into`` (the training kernel's path) on float32 buffers, which
+    ``PlaneSampler`` keeps between frames; the result is a new array.
     """
     a = np.asarray(points, dtype=np.float32)
     last = len(network.W) - 1
+    if buffers is None:
+        buffers = _buffers(network, len(a))
     for k, (W, b) in enumerate(zip(network.W, network.b)):
-        z = a @ W.astype(np.float32)
+        z, out, da = buffers[3 * k:3 * k + 3]
+        np.matmul(a, W.astype(np.float32), out=z)
         z += b.astype(np.float32)
-        a = activations.get(network.output_activation if k == last else network.activation).apply(z)
-    return losses.probability(a, network.loss, network.output_activation)
+        activations.get(network.output_activation if k == last else network.activation).forward_into(z, out, da)
+        a = out
+    return np.array(losses.probability(a, network.loss, network.output_activation), dtype=np.float32)
+
+
+def _buffers(network: Network, m: int) -> list[np.ndarray]:
+    return [np.empty((m, n), np.float32) for n in network.layers[1:] for _ in range(3)]
 
 
 class PlaneSampler:
@@ -74,14 +84,18 @@ class PlaneSampler:
         self.resolution = resolution
         self._bounds: Bounds | None = None
         self._points = np.empty((0, 2))
+        self._buffers: tuple[tuple, list[np.ndarray]] = ((), [])
 
     def image(self, network: Network, bounds: Bounds) -> np.ndarray:
         """P(class 1) over the plane: a new float32 (resolution, resolution) array, row 0 at ymin."""
         if bounds != self._bounds:
             self._bounds = bounds
             self._points = plane_points(bounds, self.resolution).astype(np.float32)
+        key = (tuple(network.layers), len(self._points))
+        if self._buffers[0] != key:
+            self._buffers = (key, _buffers(network, len(self._points)))
         with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-            p = probability32(network, self._points)
+            p = probability32(network, self._points, self._buffers[1])
             image = np.asarray(p, dtype=np.float32).reshape(self.resolution, self.resolution)
         # A diverged network gives NaN; show it as undecided rather than breaking the lookup table.
         return np.nan_to_num(image, nan=0.5, posinf=1.0, neginf=0.0)
