@@ -187,3 +187,37 @@ def test_geometry_and_settings_persist(qtbot, store, dialogs):
         assert not second.loss_view.log_scale
     finally:
         second.close_without_asking()
+
+
+def test_every_control_and_action_explains_itself(window):
+    from PySide6.QtWidgets import QAbstractButton, QAbstractSlider, QAbstractSpinBox, QComboBox
+
+    kinds = (QAbstractSpinBox, QComboBox, QAbstractSlider, QAbstractButton)
+    controls = [w for w in window.controls.findChildren(QWidget) if isinstance(w, kinds) and w.isVisibleTo(window)]
+    assert len(controls) > 15
+    silent = [w for w in controls if not (w.toolTip() or (hasattr(w, "defaultAction") and w.defaultAction()
+                                                             and w.defaultAction().toolTip()))]
+    assert silent == []
+    for name, action in window.actions.items():
+        assert action.toolTip(), name
+    # Platform-standard keys for the standard actions.
+    from PySide6.QtGui import QKeySequence
+
+    assert window.actions["open"].shortcut() == QKeySequence(QKeySequence.StandardKey.Open)
+    assert window.actions["save"].shortcut() == QKeySequence(QKeySequence.StandardKey.Save)
+    assert QKeySequence("Ctrl+Shift+Z") in window.redo_action.shortcuts()
+
+
+def test_recent_files_menu_lists_saved_files(qtbot, window, dialogs, tmp_path):
+    path = str(tmp_path / "recent.npz")
+    dialogs.paths = [path]
+    assert window.files.save_as()
+    window.files.fill_recent_menu()
+    entries = window.recent_menu.actions()
+    assert [a.text() for a in entries] == ["recent.npz"]
+    window.worker.step(3)
+    qtbot.waitUntil(lambda: window.latest.epoch == 3, timeout=5000)
+    dialogs.save_answer = "discard"
+    entries[0].trigger()  # back to the saved epoch 0
+    assert window.wait_for_sync()
+    assert window.latest.epoch == 0 and window.path == path
