@@ -58,24 +58,24 @@ def _layers(text: str) -> list[int]:
     return sizes
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a number above 0")
-    return value
+def _float_above(minimum: float, inclusive: bool):
+    """An argparse type for finite numbers above ``minimum`` (or at it, when ``inclusive``)."""
+    bound = f"of at least {minimum:g}" if inclusive else f"above {minimum:g}"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not (math.isfinite(value) and (value >= minimum if inclusive else value > minimum)):
+            raise argparse.ArgumentTypeError(f"{text!r} must be a number {bound}")
+        return value
+
+    return parse
 
 
-def _nonnegative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (math.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a number of at least 0")
-    return value
+_positive_float = _float_above(0, inclusive=False)
+_nonnegative_float = _float_above(0, inclusive=True)
 
 
 def _int_range(low: int, high: int):
