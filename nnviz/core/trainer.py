@@ -80,9 +80,11 @@ class Trainer:
             self.optimizer = optimizers.make(settings.optimizer, self.network.params.size, settings.lr)
         if settings.seed != self.settings.seed:
             self._rng = np.random.default_rng(settings.seed)
+        batch_changed = settings.batch_size != self.settings.batch_size
         self.settings = settings
         self.optimizer.lr = settings.lr
-        self._kernels = {}
+        if batch_changed:
+            self.set_data(self.data)  # full batch or mini-batches: the kernels differ
 
     def set_data(self, data: Dataset) -> None:
         """Train on ``data`` from the next epoch on; the weights are kept."""

@@ -152,3 +152,16 @@ def test_bad_settings_are_refused(bad):
 def test_bad_architectures_are_refused(layers):
     with pytest.raises(ConfigError):
         Network(layers)
+
+
+def test_changing_the_batch_size_takes_effect_at_the_next_epoch():
+    data = datasets.generate("gaussians", n=40, seed=2, test_fraction=0)
+    trainer = make(data=data)
+    trainer.run(3)
+    trainer.set_settings(TrainSettings(lr=1.0, batch_size=10))
+    trainer.run(1)
+    assert trainer._full is None and set(trainer._kernels) == {10}
+    trainer.set_settings(TrainSettings(lr=1.0, batch_size=None))
+    before = trainer.network.params.copy()
+    loss = trainer.run(1)[0]
+    assert loss == pytest.approx(Network(trainer.network.layers, params=before).loss_value(data.X, data.y), rel=1e-12)
