@@ -59,10 +59,9 @@ def run(weights: str | None = None, dataset: str | None = None, autostart: bool 
     status = {"code": 0}
 
     def finish() -> None:
-        if screenshot:
-            if not window.grab().save(screenshot, "PNG"):
-                print(f"nnviz: cannot write the screenshot {screenshot}", file=sys.stderr)
-                status["code"] = 1
+        if screenshot and not window.grab().save(screenshot, "PNG"):
+            print(f"nnviz: cannot write the screenshot {screenshot}", file=sys.stderr)
+            status["code"] = 1
         window.close_without_asking()
 
     if quit_after is not None:

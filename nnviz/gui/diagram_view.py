@@ -45,7 +45,7 @@ def edge_width(w: np.ndarray) -> np.ndarray:
 def _mix(hex_colour: str, amount: float) -> QColor:
     c = QColor(hex_colour)
     a = min(max(amount, 0.0), 1.0)
-    return QColor(*(int(round(255 + (v - 255) * a)) for v in (c.red(), c.green(), c.blue())))
+    return QColor(*(round(255 + (v - 255) * a) for v in (c.red(), c.green(), c.blue())))
 
 
 def unit_name(layer: int, unit: int, n_layers: int) -> str:

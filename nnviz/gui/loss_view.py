@@ -55,7 +55,10 @@ class LogAxis(pg.AxisItem):
 
     def logTickValues(self, minVal, maxVal, size, stdTicks):
         lo, hi = math.floor(minVal), math.ceil(maxVal)
-        inside = lambda v: minVal <= v <= maxVal  # noqa: E731
+
+        def inside(v: float) -> bool:
+            return minVal <= v <= maxVal
+
         stride = max(1, math.ceil((hi - lo) / 8))
         decades = [float(v) for v in range(lo, hi + 1) if inside(v) and v % stride == 0]
         mid = [v + math.log10(m) for v in range(lo, hi) for m in (2, 5) if inside(v + math.log10(m))]

@@ -583,9 +583,8 @@ class MainWindow(QMainWindow):
         self.diagram.set_plane(snap.bounds)
         self.diagram.set_network(snap.network)
         self._show_epoch(snap.epoch, snap.loss, snap.accuracy, snap.test_accuracy, snap.epochs_per_s)
-        if self.worker.in_sync(snap):
-            if self.playing and not snap.running:
-                self.set_playing(False)  # it stopped by itself (the loss diverged)
+        if self.worker.in_sync(snap) and self.playing and not snap.running:
+            self.set_playing(False)  # it stopped by itself (the loss diverged)
         if snap.message != self._last_message:
             self._last_message = snap.message
             self.message_label.setText(snap.message or "")

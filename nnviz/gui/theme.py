@@ -35,7 +35,7 @@ def qcolor(hex_colour: str, alpha: int = 255) -> QColor:
 def _tint(hex_colour: str, amount: float) -> tuple[int, int, int]:
     """``hex_colour`` mixed with white; amount 1 is the colour itself."""
     c = QColor(hex_colour)
-    return tuple(int(round(255 + (v - 255) * amount)) for v in (c.red(), c.green(), c.blue()))
+    return tuple(round(255 + (v - 255) * amount) for v in (c.red(), c.green(), c.blue()))
 
 
 def probability_colormap() -> pg.ColorMap:

@@ -215,7 +215,7 @@ class TrainingWorker(QThread):
             while self._drain(self._drain_timeout()):
                 try:
                     self._tick()
-                except Exception as exc:  # a bug must not end the thread silently
+                except Exception as exc:  # noqa: BLE001 - a bug must not end the thread silently
                     traceback.print_exc()
                     self._set_running(False)
                     self._steps = 0

@@ -57,7 +57,6 @@ def test_the_plane_image_equals_the_networks_predictions(activation, output, los
     expected = net.predict(plane_points(bounds, 32)).reshape(32, 32)
     np.testing.assert_allclose(image, np.clip(expected, -1e30, 1e30), rtol=1e-5, atol=1e-6)
     # Row 0 is the bottom of the plane (ymin), column 0 its left edge.
-    xmin, xmax, ymin, ymax = bounds
     assert plane_points(bounds, 32)[0, 1] < plane_points(bounds, 32)[-1, 1]
 
 

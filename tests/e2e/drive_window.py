@@ -19,8 +19,8 @@ from PySide6.QtWidgets import QApplication
 work = sys.argv[1]
 app = QApplication(sys.argv[:1])
 
-from nnviz.gui.main_window import MainWindow  # noqa: E402  (after the QApplication)
-from nnviz.gui.settings_store import SettingsStore  # noqa: E402
+from nnviz.gui.main_window import MainWindow  # after the QApplication
+from nnviz.gui.settings_store import SettingsStore
 
 store = SettingsStore(QSettings(os.path.join(work, "nnviz.ini"), QSettings.Format.IniFormat))
 window = MainWindow(store=store)

@@ -59,9 +59,9 @@ def xdotool(env, *args) -> None:
 
 def test_dragging_a_point_with_real_input_moves_it_while_training(display, tmp_path):
     env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb", XDG_CONFIG_HOME=str(tmp_path))
-    log = open(tmp_path / "window.log", "w")
-    app = subprocess.Popen([sys.executable, str(DRIVER), str(tmp_path)], env=env, stdout=log,
-                           stderr=subprocess.STDOUT)
+    with open(tmp_path / "window.log", "w") as log:
+        app = subprocess.Popen([sys.executable, str(DRIVER), str(tmp_path)], env=env, stdout=log,
+                               stderr=subprocess.STDOUT)
     try:
         wait_for(tmp_path / "ready.json", 30, app)
         where = json.loads((tmp_path / "ready.json").read_text())
@@ -82,7 +82,6 @@ def test_dragging_a_point_with_real_input_moves_it_while_training(display, tmp_p
         if app.poll() is None:
             app.kill()
             app.wait()
-        log.close()
     result = json.loads((tmp_path / "result.json").read_text())
     output = (tmp_path / "window.log").read_text()
     assert "QThread" not in output and "Traceback" not in output, output

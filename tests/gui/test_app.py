@@ -35,7 +35,7 @@ def test_a_bad_csv_exits_2(capsys, tmp_path):
 def _run_cli(tmp_path, *args, timeout=60):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"))
     return subprocess.run([sys.executable, "-m", "nnviz", "gui", *args], capture_output=True, text=True,
-                          env=env, timeout=timeout)
+                          env=env, timeout=timeout, check=False)
 
 
 def test_scripted_run_trains_saves_a_screenshot_and_exits_0(tmp_path):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+from mouse_events import NONE, send
 from PySide6.QtCore import QEvent, QPointF
 from PySide6.QtWidgets import QToolTip
 
-from mouse_events import NONE, send
 from nnviz.core.network import Network
 from nnviz.gui.diagram_view import DiagramView
 

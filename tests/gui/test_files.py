@@ -65,7 +65,7 @@ def test_a_bad_weights_file_shows_the_reason_and_changes_nothing(qtbot, window, 
     window.modified = False
     window.actions["open"].trigger()
     assert len(dialogs.errors) == 1
-    title, text = dialogs.errors[0]
+    _title, text = dialogs.errors[0]
     assert words in text and "\n" not in text
     assert window.wait_for_sync()
     after = state(window)

@@ -69,7 +69,7 @@ def test_log_axis_labels_numbers_even_within_one_decade():
     labels = [s for spacing, values in levels for s in axis.tickStrings(values, 1, spacing) if s]
     assert len(labels) >= 2 and all(0.2 <= float(s) <= 0.26 for s in labels)
     wide = axis.tickValues(-5, 0, 300)
-    assert [axis.tickStrings(v, 1, sp) for sp, v in wide][0] == ["1e-05", "0.0001", "0.001", "0.01", "0.1", "1"]
+    assert axis.tickStrings(wide[0][1], 1, wide[0][0]) == ["1e-05", "0.0001", "0.001", "0.01", "0.1", "1"]
 
 
 def test_epoch_tick_text():
