@@ -339,9 +339,6 @@ class TrainingWorker(QThread):
             trainer.set_lr(cmd[1])
         elif kind == "settings":
             trainer.set_settings(cmd[1])
-            # Trainer.set_settings keeps the full-batch kernel chosen for the old
-            # batch size; set_data chooses again for the new one.
-            trainer.set_data(trainer.data)
         elif kind == "data":
             trainer.set_data(cmd[1])
             self._data_version = cmd[2]
