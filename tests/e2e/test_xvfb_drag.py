@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import subprocess
 import sys
@@ -43,10 +44,12 @@ def display():
                              "-nolisten", "tcp"], pass_fds=(write_fd,), stderr=subprocess.DEVNULL)
     os.close(write_fd)
     try:
-        with os.fdopen(read_fd) as f:
-            number = f.readline().strip()  # Xvfb writes its display number once it accepts clients
+        # Xvfb writes its display number once it accepts clients.
+        ready, _, _ = select.select([read_fd], [], [], 20)
+        number = os.read(read_fd, 64).decode().strip() if ready else ""
+        os.close(read_fd)
         if not number:
-            pytest.fail("Xvfb did not start")
+            pytest.fail("Xvfb did not start within 20 s")
         yield f":{number}"
     finally:
         xvfb.terminate()
