@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-import pyqtgraph as pg
+import os
+
+# Headless unless asked otherwise (make test sets it too); read when the QApplication is made.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pyqtgraph as pg  # noqa: E402
 import pytest
 from PySide6.QtCore import QSettings
 
