@@ -7,7 +7,7 @@ import os
 # Headless unless asked otherwise (make test sets it too); read when the QApplication is made.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pyqtgraph as pg  # noqa: E402
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QSettings
 
