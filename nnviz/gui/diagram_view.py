@@ -128,7 +128,9 @@ class DiagramView(QWidget):
                 m = float(np.nanmax(np.abs(grid))) if grid.size else 1.0
                 m = m if np.isfinite(m) and m > 0 else 1.0
                 lo, hi = -m, m
-            index = np.clip((np.nan_to_num(grid) - lo) / (hi - lo) * 255, 0, 255).astype(np.uint8)
+            with np.errstate(all="ignore"):  # a diverging network's outputs overflow float32 here
+                scaled = (np.nan_to_num(grid).astype(np.float64) - lo) / (hi - lo) * 255
+            index = np.clip(np.nan_to_num(scaled), 0, 255).astype(np.uint8)
             # Row 0 of a grid is the bottom of the plane; row 0 of an image is its top.
             rgb = self._lut[index[:, ::-1, :]]
             bgra = np.empty(rgb.shape[:3] + (4,), np.uint8)
@@ -206,9 +208,14 @@ class DiagramView(QWidget):
     # -- painting ------------------------------------------------------------------
     def paintEvent(self, event) -> None:
         p = QPainter(self)
+        try:
+            self._paint(p)
+        finally:
+            p.end()  # even if drawing failed: an open painter breaks every later repaint
+
+    def _paint(self, p: QPainter) -> None:
         p.fillRect(self.rect(), QColor("white"))
         if self.network is None:
-            p.end()
             return
         self._layout()
         if not self._paths:
@@ -225,7 +232,6 @@ class DiagramView(QWidget):
             p.drawLine(QPointF(*a), QPointF(*b))
         self._paint_nodes(p)
         self._paint_labels(p)
-        p.end()
 
     def _paint_nodes(self, p: QPainter) -> None:
         net, r = self.network, self.radius

@@ -221,3 +221,20 @@ def test_recent_files_menu_lists_saved_files(qtbot, window, dialogs, tmp_path):
     entries[0].trigger()  # back to the saved epoch 0
     assert window.wait_for_sync()
     assert window.latest.epoch == 0 and window.path == path
+
+
+def test_divergence_pauses_and_says_why_in_the_status_bar(qtbot, window):
+    window.controls.activation.setCurrentIndex(window.controls.activation.findData("linear"))
+    window.controls.output_activation.setCurrentIndex(window.controls.output_activation.findData("linear"))
+    window.controls.lr.setValue(500)
+    window.set_playing(True)
+    qtbot.waitUntil(lambda: not window.playing, timeout=10000)
+    assert "lower the learning rate" in window.message_label.text()
+    assert window.actions["play"].text() == "&Play"
+    assert np.isfinite(window.loss_view.history.train).all()
+    # Play again after fixing the rate clears the message.
+    window.controls.lr.setValue(0.01)
+    window.reset_weights()
+    window.set_playing(True)
+    assert window.message_label.text() == ""
+    window.set_playing(False)
