@@ -22,6 +22,7 @@ import time
 
 from PySide6.QtCore import QCoreApplication, QElapsedTimer, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
+from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
@@ -80,6 +81,14 @@ class MainWindow(QMainWindow):
     def __init__(self, store: SettingsStore | None = None, dialogs: Dialogs | None = None) -> None:
         super().__init__()
         theme.configure_pyqtgraph()
+        # Python's cycle collector runs in whichever thread crosses its
+        # allocation threshold.  When that is a training thread and the garbage
+        # holds Qt objects (a closed dialog, a replaced menu), their destructors
+        # run off the GUI thread and Qt deadlocks (seen: the worker stuck in
+        # QObject::~QObject waiting for the GIL while the GUI thread waited for
+        # Qt's mutex).  pyqtgraph's collector turns automatic collection off and
+        # collects on a timer in this thread instead.
+        self._garbage_collector = GarbageCollector(interval=0.5)
         self.path: str | None = None
         self._update_title()
         self.store = store if store is not None else SettingsStore()

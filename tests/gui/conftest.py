@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 
 # Headless unless asked otherwise (make test sets it too); read when the QApplication is made.
@@ -79,3 +80,20 @@ def window(qtbot, store, dialogs):
     yield w
     w.close_without_asking()
     assert not w.worker.isRunning()
+
+
+@pytest.fixture(autouse=True)
+def _garbage_collected_in_the_gui_thread():
+    """Collect cycles only here, in the GUI thread (as the window's own collector does).
+
+    Otherwise a worker thread's allocation can trigger a collection that
+    destroys an earlier test's Qt objects off the GUI thread, which deadlocked
+    the suite once (the worker in QObject::~QObject, the GUI thread on Qt's mutex).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    gc.collect()
+    yield
+    gc.collect()
+    if enabled:
+        gc.enable()
