@@ -45,9 +45,18 @@ def display():
     os.close(write_fd)
     try:
         # Xvfb writes its display number once it accepts clients.
-        ready, _, _ = select.select([read_fd], [], [], 20)
-        number = os.read(read_fd, 64).decode().strip() if ready else ""
+        # Read up to the newline before closing our end: Xvfb may write the
+        # number and the newline separately, and if the pipe is closed between
+        # the two it dies with "Cannot write display number" (seen under load).
+        text, deadline = b"", time.monotonic() + 20
+        while not text.endswith(b"\n") and time.monotonic() < deadline:
+            ready, _, _ = select.select([read_fd], [], [], max(0.0, deadline - time.monotonic()))
+            chunk = os.read(read_fd, 64) if ready else b""
+            if not chunk:
+                break
+            text += chunk
         os.close(read_fd)
+        number = text.decode().strip() if text.endswith(b"\n") else ""
         if not number:
             pytest.fail("Xvfb did not start within 20 s")
         yield f":{number}"
