@@ -9,6 +9,7 @@ epoch without disturbing the weights.
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import asdict, dataclass
 
@@ -197,6 +198,26 @@ class Trainer:
         return len(losses)
 
     # -- reading the state ----------------------------------------------------
+    @property
+    def rng_state(self) -> dict:
+        """A copy of the mini-batch shuffler's state: with it the next batches can be foreseen."""
+        return copy.deepcopy(self._rng.bit_generator.state)
+
+    def gradient(self) -> tuple[float, np.ndarray]:
+        """Loss and gradient over every training point, computed by the pass that trains.
+
+        The fused kernel plus the L1/L2 penalty, exactly as a full-batch epoch
+        computes them; nothing is updated.  Returns a new gradient array.
+        """
+        kernel = self._full if self._full is not None else Kernel(self.network, len(self.data.X))
+        if self._full is None:
+            kernel.set_data(self.data.X, self.data.y)
+        with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+            loss = kernel.loss_and_gradient() + self._penalty()
+            grad = kernel.grad.copy()
+        self._add_penalty_gradient(grad)
+        return float(loss), grad
+
     def accuracy(self, test: bool = False) -> float:
         X, y = (self.data.X_test, self.data.y_test) if test else (self.data.X, self.data.y)
         if len(X) == 0:

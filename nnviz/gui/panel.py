@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QWidget
 
 from nnviz.core.datasets import Dataset
 from nnviz.core.network import Network
+from nnviz.core.optimizers import Optimizer
 from nnviz.core.trainer import TrainSettings
 from nnviz.gui import theme
 
@@ -37,6 +38,11 @@ class State:
     data: Dataset
     settings: TrainSettings
     epoch: int
+    # What the next update depends on besides the weights: a copy of the
+    # optimizer (momentum's velocity, Adam's moments) and the mini-batch
+    # shuffler's state.  None when the state does not come from a trainer.
+    optimizer: Optimizer | None = None
+    rng_state: dict | None = None
 
 
 class Panel(QWidget):
@@ -57,9 +63,10 @@ class Panel(QWidget):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.flush)
 
-    def set_state(self, network: Network, data: Dataset, settings: TrainSettings, epoch: int) -> None:
+    def set_state(self, network: Network, data: Dataset, settings: TrainSettings, epoch: int,
+                  optimizer: Optimizer | None = None, rng_state: dict | None = None) -> None:
         """Show this network; cheap to call every frame (the redraw is coalesced)."""
-        self.state = State(network, data, settings, int(epoch))
+        self.state = State(network, data, settings, int(epoch), optimizer, rng_state)
         self._dirty = True
         self._schedule()
 
