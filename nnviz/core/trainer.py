@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -23,6 +24,22 @@ from nnviz.core.kernel import Kernel
 from nnviz.core.network import Network
 
 MAX_LR = 1e3
+# Below this a step changes nothing a person could see in any view, and the
+# value is far from float64's subnormal range, where arithmetic turns odd.
+MIN_LR = 1e-10
+MAX_PENALTY = 10.0
+
+
+class Interrupted(Exception):
+    """Training was asked to end in the middle of an epoch; the trainer is not to be used again."""
+
+
+@dataclass(frozen=True)
+class RunLosses:
+    """The losses of the epochs completed by the last call to ``Trainer.run`` (new arrays)."""
+
+    train: np.ndarray
+    test: np.ndarray | None
 
 
 @dataclass
@@ -37,16 +54,16 @@ class TrainSettings:
     seed: int = 42  # shuffles mini-batches
 
     def check(self) -> TrainSettings:
-        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and 0 < self.lr <= MAX_LR):
-            raise ConfigError(f"learning rate must be a number above 0 and at most {MAX_LR:g}, got {self.lr}")
+        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and MIN_LR <= self.lr <= MAX_LR):
+            raise ConfigError(f"learning rate must be a number from {MIN_LR:g} to {MAX_LR:g}, got {self.lr}")
         if self.optimizer not in optimizers.NAMES:
             raise ConfigError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(optimizers.NAMES)}")
         if self.batch_size is not None and not (isinstance(self.batch_size, int) and self.batch_size >= 1):
             raise ConfigError(f"batch size must be a whole number of at least 1, got {self.batch_size}")
         for name in ("l1", "l2"):
             value = getattr(self, name)
-            if not (math.isfinite(value) and 0 <= value <= 10):
-                raise ConfigError(f"{name.upper()} strength must be between 0 and 10, got {value}")
+            if not (math.isfinite(value) and 0 <= value <= MAX_PENALTY):
+                raise ConfigError(f"{name.upper()} strength must be between 0 and {MAX_PENALTY:g}, got {value}")
         return self
 
     def to_dict(self) -> dict:
@@ -64,6 +81,7 @@ class Trainer:
         self.settings = (settings or TrainSettings()).check()
         self.epoch = 0
         self.history = LossHistory()
+        self.last_run: RunLosses | None = None
         self._rng = np.random.default_rng(self.settings.seed)
         self.optimizer = optimizers.make(self.settings.optimizer, network.params.size, self.settings.lr)
         self._weight_mask = network.weight_mask
@@ -133,7 +151,7 @@ class Trainer:
         if s.l1:
             grad += s.l1 * np.sign(p) * w
 
-    def run(self, epochs: int) -> np.ndarray:
+    def run(self, epochs: int, interrupted: Callable[[], bool] | None = None) -> np.ndarray:
         """Train for ``epochs`` epochs; returns their losses (also appended to ``history``).
 
         The loss of an epoch is measured on the weights *before* that epoch's
@@ -141,6 +159,10 @@ class Trainer:
         losses, each before its own update).  If it is NaN or infinite,
         training stops before the update and ``TrainingDiverged`` says where;
         the epochs before it are kept in ``history`` and counted in ``epoch``.
+
+        ``interrupted`` is polled between mini-batches: when it returns True
+        the epoch under way is abandoned and ``Interrupted`` is raised (a
+        window quitting in the middle of a long epoch).
         """
         losses = np.empty(epochs)
         test = np.empty(epochs) if self.data.has_test else None
@@ -150,9 +172,13 @@ class Trainer:
             if self._full is not None and not (self.settings.l1 or self.settings.l2) and test is None:
                 done = self._run_plain(losses)
             else:
-                done = self._run_general(losses, test)
-        self.history.append(losses[:done], None if test is None else test[:done])
-        self.epoch += done
+                done = self._run_general(losses, test, interrupted)
+        finished = done if done >= 0 else -1 - done
+        self.last_run = RunLosses(losses[:finished].copy(), None if test is None else test[:finished].copy())
+        self.history.append(losses[:finished], None if test is None else test[:finished])
+        self.epoch += finished
+        if done < 0:
+            raise Interrupted()
         if done < epochs:
             raise TrainingDiverged(self.epoch, float(losses[done]))
         return losses
@@ -169,7 +195,9 @@ class Trainer:
             step(params, grad)
         return len(losses)
 
-    def _run_general(self, losses: np.ndarray, test: np.ndarray | None) -> int:
+    def _run_general(self, losses: np.ndarray, test: np.ndarray | None,
+                     interrupted: Callable[[], bool] | None = None) -> int:
+        """Returns the epochs completed, or -1 - completed when ``interrupted`` said stop."""
         params, step = self.network.params, self.optimizer.step
         n = len(self.data.X)
         for i in range(len(losses)):
@@ -184,6 +212,8 @@ class Trainer:
                            (order[s:s + size] for s in range(0, n, size))]
             total = self._penalty() * n
             for kernel, idx in batches:
+                if interrupted is not None and interrupted():
+                    return -1 - i
                 if idx is not None:
                     kernel.set_data(self.data.X[idx], self.data.y[idx])
                 loss = kernel.loss_and_gradient()

@@ -112,6 +112,10 @@ class _DraggablePoints(pg.ScatterPlotItem):
     def dragging(self) -> bool:
         return self._drag_index is not None
 
+    def cancel_drag(self) -> None:
+        """Forget the drag under way: its later moves and its release are ignored."""
+        self._drag_index = None
+
 
 class BoundaryView(pg.PlotWidget):
     sigPointMoved = Signal(int, float, float, bool)  # index, x, y, finished (mouse released)
@@ -265,6 +269,10 @@ class BoundaryView(pg.PlotWidget):
     @property
     def dragging(self) -> bool:
         return self.points.dragging
+
+    def cancel_drag(self) -> None:
+        """The points changed under a drag: it ends here (the mouse may still be down)."""
+        self.points.cancel_drag()
 
     # -- mouse -----------------------------------------------------------------------
     def _point_clicked(self, index: int, button, double: bool) -> None:

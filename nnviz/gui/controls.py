@@ -1,16 +1,16 @@
-"""The controls panel: training settings, architecture and data set, as a ``Setup``.
+"""The controls panel: it shows the session's ``Setup`` and says which value the user changed.
 
-The panel only edits values and says what changed (``sigTrain``,
-``sigModel``, ``sigData``, ``sigSpeed``); the main window decides what that
-means for the running training (continue, or reset the weights).
+The panel keeps no state of its own: ``set_setup`` shows a set-up, and each
+edit emits only the field that changed (``sigTrain({"lr": 0.5})``,
+``sigModel({"hidden": (8, 8)})``, ``sigData({"name": "spiral"})``), which
+the window applies to the session's set-up.  So a value the widgets cannot
+show exactly is never written back by an edit of another field.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QValidator
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QComboBox,
@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 
 from nnviz.core import datasets
 from nnviz.core.network import MAX_HIDDEN_LAYERS, MAX_UNITS
-from nnviz.core.setup import DataSpec, ModelSpec, Setup
-from nnviz.core.trainer import MAX_LR, TrainSettings
+from nnviz.core.setup import Setup
+from nnviz.core.trainer import MAX_LR, MAX_PENALTY, MIN_LR
 
 # Speeds offered by the slider, epochs per second; None is "as fast as possible".
 SPEEDS: tuple[float | None, ...] = (1, 2, 5, 10, 20, 50, 100, 300, 1000, 3000, 10000, None)
@@ -55,6 +55,39 @@ def _combo(items: list[tuple[str, str]], tip: str) -> QComboBox:
 def _select(box: QComboBox, value) -> None:
     index = box.findData(value)
     box.setCurrentIndex(max(index, 0))
+
+
+class ScientificSpinBox(QDoubleSpinBox):
+    """A spin box for values over many orders of magnitude (1e-05, 0.25, 300): shown as typed, not rounded."""
+
+    def __init__(self, minimum: float, maximum: float) -> None:
+        super().__init__()
+        self.setDecimals(12)  # keeps small values exact; the text shows 6 significant digits
+        self.setRange(minimum, maximum)
+        self.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+
+    def textFromValue(self, value: float) -> str:
+        return f"{value:.6g}"
+
+    def valueFromText(self, text: str) -> float:
+        try:
+            return float(text)
+        except ValueError:
+            return self.value()
+
+    def validate(self, text: str, pos: int):
+        try:
+            value = float(text)
+        except ValueError:
+            # Part of a number being typed ("1e", "-", "0.") may still become one.
+            partial = text.strip() in ("", "-", "+", ".") or text.lower().endswith(("e", "e-", "e+"))
+            return (QValidator.State.Intermediate if partial else QValidator.State.Invalid), text, pos
+        if self.minimum() <= value <= self.maximum():
+            return QValidator.State.Acceptable, text, pos
+        return QValidator.State.Intermediate, text, pos
+
+    def fixup(self, text: str) -> str:
+        return self.textFromValue(self.value())
 
 
 def _no_tracking(box: QAbstractSpinBox) -> QAbstractSpinBox:
@@ -123,22 +156,21 @@ class HiddenLayersEditor(QWidget):
 
 
 class ControlsPanel(QWidget):
-    sigTrain = Signal(object)  # TrainSettings: applied without touching the weights
-    sigModel = Signal(object)  # ModelSpec: the weights are reset
-    sigData = Signal(object)  # DataSpec
+    sigTrain = Signal(object)  # {field: value} of TrainSettings: applied without touching the weights
+    sigModel = Signal(object)  # {field: value} of ModelSpec: the weights are reset
+    sigData = Signal(object)  # {field: value} of DataSpec
     sigSpeed = Signal(object)  # epochs per second, or None
 
     def __init__(self, actions: dict[str, QAction], parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("controlsPanel")
-        self._setup = Setup()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self._training_group(actions))
         layout.addWidget(self._network_group(actions))
         layout.addWidget(self._data_group(actions))
         layout.addStretch(1)
-        self.set_setup(self._setup)
+        self.set_setup(Setup())
         self.set_speed_index(DEFAULT_SPEED)
 
     # -- building ------------------------------------------------------------------
@@ -157,10 +189,7 @@ class ControlsPanel(QWidget):
         form.addRow("Speed", self.speed)
         form.addRow("", self.speed_label)
 
-        self.lr = _no_tracking(QDoubleSpinBox())
-        self.lr.setDecimals(4)
-        self.lr.setRange(0.0001, MAX_LR)
-        self.lr.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+        self.lr = _no_tracking(ScientificSpinBox(MIN_LR, MAX_LR))
         self.lr.setToolTip("Learning rate: how far each update moves the weights along the gradient.\n"
                            "Takes effect at the next epoch; the weights are kept.")
         form.addRow("Learning rate", self.lr)
@@ -174,22 +203,22 @@ class ControlsPanel(QWidget):
         self.batch.setToolTip("Points per update. 'full batch' (0) uses every point in each update, "
                               "as the tutorial does.")
         form.addRow("Batch size", self.batch)
-        self.l2 = _no_tracking(QDoubleSpinBox())
-        self.l2.setRange(0, 10)
-        self.l2.setDecimals(4)
+        self.l2 = _no_tracking(ScientificSpinBox(0, MAX_PENALTY))
         self.l2.setSingleStep(0.001)
         self.l2.setToolTip("L2 regularisation: a penalty on large weights (0 = off). Keeps the weights.")
         form.addRow("L2 penalty", self.l2)
-        for widget in (self.lr, self.batch, self.l2):
-            widget.valueChanged.connect(self._train_changed)
-        self.optimizer.currentIndexChanged.connect(self._train_changed)
+        self.lr.valueChanged.connect(lambda v: self.sigTrain.emit({"lr": v}))
+        self.l2.valueChanged.connect(lambda v: self.sigTrain.emit({"l2": v}))
+        self.batch.valueChanged.connect(lambda v: self.sigTrain.emit({"batch_size": v or None}))
+        self.optimizer.currentIndexChanged.connect(
+            lambda _i: self.sigTrain.emit({"optimizer": self.optimizer.currentData()}))
         return group
 
     def _network_group(self, actions: dict[str, QAction]) -> QGroupBox:
         group = QGroupBox("Network")
         form = QFormLayout(group)
         self.hidden = HiddenLayersEditor()
-        self.hidden.sigChanged.connect(self._model_changed)
+        self.hidden.sigChanged.connect(lambda hidden: self.sigModel.emit({"hidden": tuple(hidden)}))
         form.addRow("Hidden units", self.hidden)
         self.activation = _combo([(n, n) for n in ("sigmoid", "tanh", "relu", "linear")],
                                  "Activation of the hidden units; changing it resets the weights")
@@ -213,9 +242,10 @@ class ControlsPanel(QWidget):
         new_seed.setDefaultAction(actions["new_seed"])
         seed_row.addWidget(new_seed)
         form.addRow("Seed", seed_row)
-        for box in (self.activation, self.output_activation, self.loss, self.init):
-            box.currentIndexChanged.connect(self._model_changed)
-        self.seed.valueChanged.connect(self._model_changed)
+        for name, box in (("activation", self.activation), ("output_activation", self.output_activation),
+                          ("loss", self.loss), ("init", self.init)):
+            box.currentIndexChanged.connect(lambda _i, n=name, b=box: self.sigModel.emit({n: b.currentData()}))
+        self.seed.valueChanged.connect(lambda v: self.sigModel.emit({"seed": v}))
         return group
 
     def _data_group(self, actions: dict[str, QAction]) -> QGroupBox:
@@ -255,15 +285,16 @@ class ControlsPanel(QWidget):
         open_csv.setDefaultAction(actions["import_points"])
         open_csv.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         form.addRow("", open_csv)
-        self.dataset.currentIndexChanged.connect(self._data_changed)
-        for box in (self.samples, self.noise, self.test_fraction, self.data_seed):
-            box.valueChanged.connect(self._data_changed)
+        self.dataset.currentIndexChanged.connect(lambda _i: self._data_changed({"name": self.dataset.currentData()}))
+        self.samples.valueChanged.connect(lambda v: self._data_changed({"n": v}))
+        self.noise.valueChanged.connect(lambda v: self._data_changed({"noise": round(v, 4)}))
+        self.test_fraction.valueChanged.connect(lambda v: self._data_changed({"test_fraction": v / 100}))
+        self.data_seed.valueChanged.connect(lambda v: self._data_changed({"seed": v}))
         return group
 
     # -- values ----------------------------------------------------------------------
     def set_setup(self, setup: Setup) -> None:
         """Show ``setup`` without emitting any change."""
-        self._setup = setup
         widgets = [self.lr, self.optimizer, self.batch, self.l2, self.hidden, self.activation,
                    self.output_activation, self.loss, self.init, self.seed, self.dataset, self.samples,
                    self.noise, self.test_fraction, self.data_seed]
@@ -294,7 +325,7 @@ class ControlsPanel(QWidget):
         self._enable_data_knobs()
 
     def _enable_data_knobs(self) -> None:
-        generated = self._setup.data.generated
+        generated = self.dataset.currentData() in datasets.GENERATORS
         for w in (self.samples, self.noise, self.test_fraction, self.data_seed):
             w.setEnabled(generated)
 
@@ -309,22 +340,6 @@ class ControlsPanel(QWidget):
         self.speed_label.setText(speed_text(SPEEDS[index]))
         self.sigSpeed.emit(SPEEDS[index])
 
-    def _train_changed(self, *_args) -> None:
-        settings = replace(self._setup.settings, lr=self.lr.value(), optimizer=self.optimizer.currentData(),
-                           batch_size=self.batch.value() or None, l2=self.l2.value())
-        self._setup = self._setup.with_settings(settings)
-        self.sigTrain.emit(TrainSettings.from_dict(self._setup.train))
-
-    def _model_changed(self, *_args) -> None:
-        model = ModelSpec(self.hidden.value(), self.activation.currentData(),
-                          self.output_activation.currentData(), self.loss.currentData(),
-                          self.init.currentData(), self.seed.value())
-        self._setup = replace(self._setup, model=model)
-        self.sigModel.emit(model)
-
-    def _data_changed(self, *_args) -> None:
-        data = DataSpec(self.dataset.currentData(), self.samples.value(), round(self.noise.value(), 4),
-                        self.data_seed.value(), self.test_fraction.value() / 100)
-        self._setup = replace(self._setup, data=data)
+    def _data_changed(self, change: dict) -> None:
         self._enable_data_knobs()
-        self.sigData.emit(data)
+        self.sigData.emit(change)

@@ -83,6 +83,10 @@ class DiagramView(QWidget):
         self.network = network
         self._paths = []
         self._maps = None
+        if self.hovered is not None and not self._exists(self.hovered):
+            # The mouse rests where a unit or line of the previous network was.
+            self.hovered = None
+            QToolTip.hideText()
         self.update()
         if self.hovered is not None and self._hover_global is not None:
             QToolTip.showText(self._hover_global, self._describe(self.hovered), self)
@@ -338,6 +342,15 @@ class DiagramView(QWidget):
         e = close[np.argmin(dist[close])]
         k, i, j = (int(v) for v in self.edge_index[e])
         return ("edge", k, i, j)
+
+    def _exists(self, item: tuple) -> bool:
+        """Whether ``item`` (from ``item_at``) names a unit or line of the current network."""
+        layers = self.network.layers
+        if item[0] == "node":
+            _, k, u = item
+            return k < len(layers) and u < layers[k]
+        _, k, i, j = item
+        return k + 1 < len(layers) and i < layers[k] and j < layers[k + 1]
 
     def _describe(self, item: tuple) -> str:
         net = self.network

@@ -8,17 +8,14 @@ and writes are atomic.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QWidget
 
 from nnviz.core import datasets, weights_file
 from nnviz.core.atomic import atomic_write
 from nnviz.core.errors import NnvizError
-
-if TYPE_CHECKING:
-    from nnviz.gui.main_window import MainWindow
+from nnviz.gui.session_model import SessionModel
 
 WEIGHTS_FILTER = "nnviz weights (*.npz);;All files (*)"
 CSV_FILTER = "CSV files (*.csv);;All files (*)"
@@ -30,24 +27,28 @@ def _with_suffix(path: str, suffix: str) -> str:
 
 
 class FileActions(QObject):
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    """The File menu's actions, on the session; ``parent`` is the widget dialogs belong to.
 
-    @property
-    def dialogs(self):
-        return self.window.dialogs
+    ``images`` maps the PNG export's choices ("window", "boundary"...) to widgets.
+    """
 
-    @property
-    def store(self):
-        return self.window.store
+    def __init__(self, model: SessionModel, parent: QWidget, dialogs, store, images: dict[str, QWidget],
+                 loss_view) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.session = model.session
+        self.parent_widget = parent
+        self.dialogs = dialogs
+        self.store = store
+        self.images = images
+        self.loss_view = loss_view
 
     def _fail(self, title: str, exc: Exception) -> None:
-        self.dialogs.error(self.window, title, str(exc))
+        self.dialogs.error(self.parent_widget, title, str(exc))
 
     def _ask_path(self, save: bool, title: str, filters: str) -> str | None:
         ask = self.dialogs.save_path if save else self.dialogs.open_path
-        path = ask(self.window, title, self.store.last_directory(), filters)
+        path = ask(self.parent_widget, title, self.store.last_directory(), filters)
         if path:
             self.store.set_last_directory(path)
         return path
@@ -55,9 +56,9 @@ class FileActions(QObject):
     # -- unsaved changes ------------------------------------------------------------
     def maybe_save(self, question: str) -> bool:
         """True when it is fine to throw the current state away (saved, discarded, or unchanged)."""
-        if not self.window.modified:
+        if not self.session.modified:
             return True
-        answer = self.dialogs.ask_save(self.window, question)
+        answer = self.dialogs.ask_save(self.parent_widget, question)
         if answer == "save":
             return self.save()
         return answer == "discard"
@@ -65,7 +66,7 @@ class FileActions(QObject):
     # -- weights files -----------------------------------------------------------------
     def new(self) -> None:
         if self.maybe_save("Save the network before starting a new one?"):
-            self.window.new_session()
+            self.session.new()
 
     def open(self) -> bool:
         if not self.maybe_save("Save the network before opening another?"):
@@ -79,37 +80,29 @@ class FileActions(QObject):
             return False
         try:
             loaded = weights_file.load(path)
+            self.session.open_loaded(loaded, os.path.basename(path), os.path.abspath(path))
         except NnvizError as exc:
             self._fail("Cannot open weights file", exc)
             return False
-        self.window.open_loaded(loaded, os.path.basename(path))
-        self.window.path = os.path.abspath(path)
-        self.window.set_modified(False)
         self.store.add_recent_file(path)
         return True
 
     def save(self) -> bool:
-        if self.window.path is None:
+        if self.session.path is None:
             return self.save_as()
-        return self.write(self.window.path)
+        return self.write(self.session.path)
 
     def save_as(self) -> bool:
         path = self._ask_path(True, "Save weights", WEIGHTS_FILTER)
         if not path:
             return False
-        path = _with_suffix(path, ".npz")
-        if not self.write(path):
-            return False
-        self.window.path = os.path.abspath(path)
-        self.window.set_modified(False)
-        return True
+        return self.write(_with_suffix(path, ".npz"))
 
     def write(self, path: str) -> bool:
         """Save the latest state: exact when paused, at most one frame old while training."""
-        window = self.window
-        if not window.playing:
-            window.wait_for_sync()
-        snap = window.latest
+        if not self.session.playing:
+            self.model.wait_for_sync()
+        snap = self.session.latest
         if snap is None:
             self._fail("Cannot save", RuntimeError("the training thread has not reported yet; try again"))
             return False
@@ -118,13 +111,15 @@ class FileActions(QObject):
         except OSError as exc:
             self._fail("Cannot save", OSError(f"cannot write {os.path.basename(path)}: {exc.strerror or exc}"))
             return False
-        window.set_modified(False)
+        except NnvizError as exc:
+            self._fail("Cannot save", exc)
+            return False
+        self.session.mark_saved(os.path.abspath(path), snap.epoch)
         self.store.add_recent_file(path)
-        window.statusBar().showMessage(f"Saved {os.path.basename(path)} at epoch {snap.epoch:,}", 5000)
+        self.model.say(f"Saved {os.path.basename(path)} at epoch {snap.epoch:,}")
         return True
 
-    def fill_recent_menu(self) -> None:
-        menu = self.window.recent_menu
+    def fill_recent_menu(self, menu) -> None:
         menu.clear()
         recent = self.store.recent_files()
         for path in recent:
@@ -143,17 +138,17 @@ class FileActions(QObject):
             return False
         try:
             data = datasets.read_csv(path)
+            self.session.use_dataset(data, source=os.path.basename(path))
         except NnvizError as exc:
             self._fail("Cannot import points", exc)
             return False
-        self.window.use_dataset(data, source=os.path.basename(path))
         return True
 
     def export_points(self) -> bool:
         path = self._ask_path(True, "Export points", CSV_FILTER)
         if not path:
             return False
-        data = self.window.data
+        data = self.session.data
         try:
             datasets.write_csv(_with_suffix(path, ".csv"), data.X, data.y)
         except OSError as exc:
@@ -166,15 +161,14 @@ class FileActions(QObject):
         if not path:
             return False
         try:
-            atomic_write(_with_suffix(path, ".csv"), self.window.loss_view.to_csv().encode("utf-8"))
+            atomic_write(_with_suffix(path, ".csv"), self.loss_view.to_csv().encode("utf-8"))
         except OSError as exc:
             self._fail("Cannot export the loss history", exc)
             return False
         return True
 
     def export_png(self, which: str) -> bool:
-        widget = {"window": self.window, "boundary": self.window.boundary, "diagram": self.window.diagram,
-                  "loss": self.window.loss_view}[which]
+        widget = self.images[which]
         path = self._ask_path(True, "Export image", PNG_FILTER)
         if not path:
             return False

@@ -1,18 +1,17 @@
 """Scrub back through training: a slider over the weight snapshots, and resume from any of them.
 
 The panel keeps a ``SnapshotHistory`` (bounded: see ``core/snapshots.py``)
-fed with every frame the window shows, visible or not; the main window
-connects its ``sigFrame`` to ``record_snapshot``.  Moving the slider off its
-right end emits ``sigScrubbed`` with the network as it was at that epoch, for
-the diagram, boundary and inspector to show; returning to the end (or "Live")
-emits ``sigScrubbed(None)``.  "Resume from here" emits ``sigResume`` so the
-window can continue training from the past weights (``Trainer.rewind``
-semantics: the same weights, the same epoch count).
+fed with every snapshot of the run, visible or not (``record``).  Moving the
+slider off its right end emits ``sigScrubbed`` with the network as it was at
+that epoch (a ``PastEpoch``), which the session then shows in every view;
+the Live button emits ``sigScrubbed(None)``.  Whether a past epoch is shown
+is the session's state, not the panel's: ``show_live`` is how the panel
+hears that the window went back to the present (Play, Step, Reset...).
+"Resume from here" emits ``sigResume`` so training continues from the past
+weights (the same weights, the same epoch count).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
@@ -21,20 +20,11 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLa
 
 from nnviz.core.datasets import Dataset
 from nnviz.core.network import Network
+from nnviz.core.session import PastEpoch
 from nnviz.core.snapshots import SnapshotHistory
 from nnviz.core.trainer import TrainSettings
 from nnviz.gui import theme
 from nnviz.gui.panel import MUTED, Panel, State
-
-
-@dataclass
-class PastState:
-    """A snapshot handed out by the history: a new network, never the history's own arrays."""
-
-    network: Network
-    epoch: int
-    data: Dataset | None
-    settings: TrainSettings | None
 
 
 class HistoryView(Panel):
@@ -42,9 +32,9 @@ class HistoryView(Panel):
 
     Signals
     -------
-    sigScrubbed(PastState or None)
+    sigScrubbed(PastEpoch or None)
         The user looks at a past epoch (None: back to live training).
-    sigResume(PastState)
+    sigResume(PastEpoch)
         The user wants training to continue from that past epoch.
     """
 
@@ -127,13 +117,10 @@ class HistoryView(Panel):
         self._dirty = True
         self._schedule()
 
-    def record_snapshot(self, snap) -> None:
-        """Slot for the main window's ``sigFrame``: anything with network, data, settings, epoch."""
-        self.record(snap.network, snap.data, snap.settings, snap.epoch)
-
-    def set_state(self, network: Network, data: Dataset, settings: TrainSettings, epoch: int) -> None:
-        self.record(network, data, settings, epoch)
-        self.state = State(network, data, settings, int(epoch))
+    def set_state(self, network: Network, data: Dataset, settings: TrainSettings, epoch: int,
+                  optimizer=None, rng_state=None) -> None:
+        """What the window shows: only noted (``record`` is what keeps snapshots, live or not)."""
+        self.state = State(network, data, settings, int(epoch), optimizer, rng_state)
 
     # -- display ------------------------------------------------------------------
     def refresh(self, state: State | None = None) -> None:
@@ -186,21 +173,32 @@ class HistoryView(Panel):
         self._update_controls()
         self.sigScrubbed.emit(None if self.live else self.past(index))
 
-    def past(self, index: int | None = None) -> PastState:
+    def past(self, index: int | None = None) -> PastEpoch:
         """The network at snapshot ``index`` (default: where the slider is)."""
         index = self.slider.value() if index is None else index
-        return PastState(self.history.network(index), self.history.epoch(index), self.data, self.settings)
+        h = self.history
+        return PastEpoch(h.network(index), h.epoch(index), float(h.losses[index]))
 
-    def scrub_to_epoch(self, epoch: int) -> PastState:
+    def scrub_to_epoch(self, epoch: int) -> PastEpoch:
         """Move the slider to the newest snapshot at or before ``epoch``."""
         index = self.history.index_at(epoch)
         self.slider.setValue(index)
         return self.past(index)
 
     def go_live(self) -> None:
-        if self.history is not None and len(self.history):
-            self.slider.setValue(len(self.history) - 1)
+        """The Live button: ask for the present (the session answers with ``show_live``)."""
+        self.show_live()
+        self.sigScrubbed.emit(None)
+
+    def show_live(self) -> None:
+        """The window shows the present again: the slider goes to the newest snapshot."""
+        if self.live:
+            return
         self.live = True
+        if self.history is not None and len(self.history):
+            self.slider.blockSignals(True)
+            self.slider.setValue(len(self.history) - 1)
+            self.slider.blockSignals(False)
         self._dirty = True
         self.flush()
 
@@ -210,10 +208,8 @@ class HistoryView(Panel):
             return
         past = self.past()
         self.history.truncate(past.epoch)
-        self.live = True
         self.sigResume.emit(past)
-        self._dirty = True
-        self.flush()
+        self.show_live()
 
     def open_export_dialog(self):
         from nnviz.gui.animation_export import ExportDialog

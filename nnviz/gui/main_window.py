@@ -1,26 +1,22 @@
-"""The main window: the views, the controls, the menus, and the one training worker.
+"""The main window: it assembles the views, the controls, the menus and the learning panels.
 
-Who owns what:
-
-* the worker thread owns the trainer (network weights, optimizer, history);
-  the window learns the weights only from snapshots;
-* the window owns the data set as the user edits it (``self.data``: a new
-  ``Dataset`` per edit) and the set-up shown in the controls (``self.setup``),
-  and sends both to the worker as commands.
-
-Each accepted snapshot is one frame: the loss curve, the boundary, the
-diagram, the status bar and every visible extra panel are updated from it.
-Extra panels (issue 4) join with ``add_panel``; each is a widget with
-``set_state(network, data, settings, epoch)``.
+The state of the session lives in one place, ``self.session`` (the core's
+``Session``, behind the ``SessionModel`` that turns its events into Qt
+signals and owns the training thread).  The window routes what the user does
+to the session's methods and draws what the session says: a new run, edited
+points, a snapshot, or what is shown (the live network or a past epoch).  A
+change the session refuses raises ``NnvizError`` having changed nothing; the
+window shows the message and puts the controls back to the session's set-up.
 """
 
 from __future__ import annotations
 
 import math
 import random
-import time
+from dataclasses import replace
 
-from PySide6.QtCore import QCoreApplication, QElapsedTimer, Qt, Signal
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtWidgets import (
@@ -37,12 +33,12 @@ from PySide6.QtWidgets import (
 from nnviz import __version__
 from nnviz.core import edits
 from nnviz.core.datasets import Dataset
-from nnviz.core.errors import DataError, NnvizError
-from nnviz.core.network import Network
-from nnviz.core.setup import DataSpec, ModelSpec, Setup
-from nnviz.core.trainer import TrainSettings
-from nnviz.core.weights_file import Loaded
-from nnviz.gui import gil, theme
+from nnviz.core.errors import NnvizError
+from nnviz.core.plane import PlaneSampler
+from nnviz.core.setup import DataSpec
+from nnviz.core.session import DataChange, FileState, RunStart, Shown
+from nnviz.core.trainer import accuracy
+from nnviz.gui import theme
 from nnviz.gui.boundary_view import BoundaryView
 from nnviz.gui.controls import DEFAULT_SPEED, SPEEDS, ControlsPanel
 from nnviz.gui.diagram_view import DiagramView
@@ -50,8 +46,12 @@ from nnviz.gui.dialogs import Dialogs
 from nnviz.gui.file_actions import FileActions
 from nnviz.gui.learning_panels import LearningPanels
 from nnviz.gui.loss_view import LossView
+from nnviz.gui.session_model import SessionModel
 from nnviz.gui.settings_store import SettingsStore
-from nnviz.gui.worker import Snapshot, TrainingWorker
+
+# A past epoch's accuracy is computed on the GUI thread when the history
+# slider moves; above this many points it is left out rather than stall.
+PAST_ACCURACY_MAX_POINTS = 20_000
 
 
 class DataEdit(QUndoCommand):
@@ -62,21 +62,20 @@ class DataEdit(QUndoCommand):
         self.window, self.before, self.after = window, before, after
 
     def redo(self) -> None:
-        self.window.set_data(self.after)
+        self.window.session.edit_data(self.after)
 
     def undo(self) -> None:
-        self.window.set_data(self.before)
+        self.window.session.edit_data(self.before)
 
 
 def _fmt_loss(value: float) -> str:
     if not math.isfinite(value):
         return str(value)
-    return f"{value:.6f}" if value >= 1e-4 else f"{value:.3e}"
+    return f"{value:.6f}" if 1e-4 <= value < 1e4 else f"{value:.3e}"
 
 
 class MainWindow(QMainWindow):
-    sigFrame = Signal(object)  # every accepted Snapshot, visible panels or not
-    sigRunStarted = Signal(int)  # the generation of a new run (reset, load, new architecture)
+    sigFrame = Signal(object)  # every accepted Snapshot, drawn (live) or only recorded (a past epoch shown)
 
     def __init__(self, store: SettingsStore | None = None, dialogs: Dialogs | None = None) -> None:
         super().__init__()
@@ -89,51 +88,75 @@ class MainWindow(QMainWindow):
         # Qt's mutex).  pyqtgraph's collector turns automatic collection off and
         # collects on a timer in this thread instead.
         self._garbage_collector = GarbageCollector(interval=0.5)
-        self.path: str | None = None
-        self._update_title()
         self.store = store if store is not None else SettingsStore()
         self.dialogs = dialogs if dialogs is not None else Dialogs()
-        self.setup = self.store.setup()
-        self.latest: Snapshot | None = None
-        self.generation = 0
-        self.playing = False
-        self.data: Dataset | None = None
-        self.data_version = 0
-        self.modified = False
-        self._saved_epoch = 0
-        self.path: str | None = None
+        self.model = SessionModel(self.store.setup(), parent=self)
+        self.session = self.model.session
+        self.worker = self.model.worker
         self.panels: list[tuple[QDockWidget, QWidget]] = []
-        self._start: tuple[Network, int] | None = None  # what Reset returns to
-        self._drag_before: Dataset | None = None
+        self._drag_before: Dataset | None = None  # the points before the drag under way
         self._last_message: str | None = None
-        self._frame_clock = QElapsedTimer()
-        self._frame_clock.start()
-
-        self.worker = TrainingWorker(parent=self)
-        self.worker.sigSnapshotReady.connect(self._on_snapshot)
-        self._frame_done = gil.AfterPaint(self.worker.frame_done, self)
+        self._closing = False
+        self._sampler = PlaneSampler()
         self.undo_stack = QUndoStack(self)
 
         self.boundary = BoundaryView()
         self.diagram = DiagramView()
         self.loss_view = LossView()
-        self.files = FileActions(self)
+        self.files = FileActions(self.model, self, self.dialogs, self.store,
+                                 {"window": self, "boundary": self.boundary, "diagram": self.diagram,
+                                  "loss": self.loss_view}, self.loss_view)
         self._build_actions()
         self.controls = ControlsPanel(self.actions)
         self._build_layout()
         self._build_menus()
         self._build_status_bar()
         self._connect_views()
+        self._update_title(FileState(None, False))
 
-        self.worker.start()
-        self.controls.set_setup(self.setup)
         self.controls.set_speed_index(self.store.int_value("view/speed", DEFAULT_SPEED))
         self.loss_view.set_log_scale(self.store.bool_value("view/log_scale", True))
         self.diagram.set_show_unit_maps(self.store.bool_value("view/unit_maps", True))
         self.unit_maps_action.setChecked(self.diagram.show_unit_maps)
-        self._new_data_and_run(self._build_data(self.setup.data), "Ready: press Play (Space) to train")
-        self.learning = LearningPanels(self)  # issue 4's panels; docked before the saved layout is restored
+        # Docked before the saved layout is restored, so the layout can place them.
+        self.learning = LearningPanels(self.model, self.add_panel, self.diagram, self.loss_view)
+        self.model.start()
         self._restore_window()
+
+    # -- the session's state, read-only (tests and benchmarks read these) --------------------
+    @property
+    def latest(self):
+        return self.session.latest
+
+    @property
+    def data(self) -> Dataset:
+        return self.session.data
+
+    @property
+    def setup(self):
+        return self.session.setup
+
+    @property
+    def playing(self) -> bool:
+        return self.session.playing
+
+    @property
+    def modified(self) -> bool:
+        return self.session.modified
+
+    @property
+    def path(self) -> str | None:
+        return self.session.path
+
+    def attempt(self, title: str, change, *args) -> bool:
+        """Run a change of the session; if it is refused, say why and show the session's set-up again."""
+        try:
+            change(*args)
+        except NnvizError as exc:
+            self.dialogs.error(self, title, str(exc))
+            self.controls.set_setup(self.session.setup)
+            return False
+        return True
 
     # -- building ---------------------------------------------------------------------
     def _action(self, name: str, text: str, slot, shortcuts=(), tip: str = "", checkable: bool = False,
@@ -258,7 +281,7 @@ class MainWindow(QMainWindow):
         for name in ("new", "open"):
             file_menu.addAction(acts[name])
         self.recent_menu = file_menu.addMenu("Open &Recent")
-        self.recent_menu.aboutToShow.connect(self.files.fill_recent_menu)
+        self.recent_menu.aboutToShow.connect(lambda: self.files.fill_recent_menu(self.recent_menu))
         for name in ("save", "save_as"):
             file_menu.addAction(acts[name])
         file_menu.addSeparator()
@@ -326,13 +349,22 @@ class MainWindow(QMainWindow):
         self.boundary.sigPointDeleted.connect(lambda i: self._edit(edits.delete_point, i, text="Delete point"))
         self.boundary.sigPointFlipped.connect(lambda i: self._edit(edits.flip_point, i, text="Flip class"))
         self.boundary.sigSelectionChanged.connect(self._selection_changed)
-        self.boundary.sigPlaneChanged.connect(self.worker.set_plane)
+        self.boundary.sigPlaneChanged.connect(self.session.set_plane)
         self.diagram.sigEditRequested.connect(self._edit_parameter)
         self.loss_view.sigLogScaleChanged.connect(self.log_scale_action.setChecked)
-        self.controls.sigTrain.connect(self._train_settings_changed)
-        self.controls.sigModel.connect(self._model_changed)
-        self.controls.sigData.connect(self._data_spec_changed)
+        self.controls.sigTrain.connect(self._settings_edited)
+        self.controls.sigModel.connect(self._model_edited)
+        self.controls.sigData.connect(self._data_spec_edited)
         self.controls.sigSpeed.connect(self._speed_changed)
+        m = self.model
+        m.sigSetup.connect(self.controls.set_setup)
+        m.sigRun.connect(self._on_run)
+        m.sigData.connect(self._on_data)
+        m.sigFrame.connect(self._on_frame)
+        m.sigShown.connect(self._on_shown)
+        m.sigPlaying.connect(self._on_playing)
+        m.sigFile.connect(self._update_title)
+        m.sigMessage.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self._selection_changed(None)
 
     def _restore_window(self) -> None:
@@ -342,14 +374,15 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
 
-    # -- extra panels (issue 4) ---------------------------------------------------------
+    # -- learning panels ----------------------------------------------------------------
     def add_panel(self, title: str, widget: QWidget, area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea,
                   visible: bool = True, shortcut: str | None = None) -> QDockWidget:
-        """Dock ``widget`` with a View-menu toggle; while visible it gets ``set_state`` every frame.
+        """Dock ``widget`` with a View-menu toggle; while visible it gets ``set_state`` for what is shown.
 
-        ``widget.set_state(network, data, settings, epoch)`` receives copies
-        that no one else writes to.  Panels that need every frame even while
-        hidden (a history recorder) can connect to ``sigFrame`` instead.
+        ``widget.set_state(network, data, settings, epoch, optimizer, rng_state)``
+        receives copies that no one else writes to.  Panels that need every
+        frame even while hidden (a history recorder) connect to the model's
+        ``sigFrame`` instead.
         """
         dock = QDockWidget(title, self)
         dock.setObjectName(f"panel_{title.lower().replace(' ', '_')}")
@@ -364,193 +397,168 @@ class MainWindow(QMainWindow):
             toggle.setShortcut(QKeySequence(shortcut))
         self.view_menu.addAction(toggle)
         self.panels.append((dock, widget))
-        dock.visibilityChanged.connect(lambda shown, w=widget: shown and self._feed_panel(w))
+        dock.visibilityChanged.connect(lambda shown, w=widget: shown and self._feed_panel(w, self.session.shown()))
         dock.setVisible(visible)
         return dock
 
-    def _feed_panel(self, widget: QWidget) -> None:
-        snap = self.latest
-        if snap is not None and hasattr(widget, "set_state"):
-            widget.set_state(snap.network, snap.data, snap.settings, snap.epoch)
+    @staticmethod
+    def _feed_panel(widget: QWidget, shown: Shown) -> None:
+        if hasattr(widget, "set_state"):
+            widget.set_state(shown.network, shown.data, shown.settings, shown.epoch, shown.optimizer,
+                             shown.rng_state)
 
-    # -- runs -------------------------------------------------------------------------
-    def start_run(self, network: Network, data: Dataset, settings: TrainSettings, epoch: int = 0,
-                  keep_bounds: bool = False, message: str | None = None) -> int:
-        """Train ``network`` (a copy is taken) on ``data`` from ``epoch``; the loss curve starts afresh."""
-        self._start = (network.copy(), epoch)
-        self.generation = self.worker.load(network.copy(), data, settings, epoch)
-        self.latest = None
-        self.loss_view.reset(epoch)
-        self.data = data
-        self.data_version += 1
-        self.boundary.set_data(data)
-        self.boundary.fit(data, keep=keep_bounds)
-        self.diagram.set_network(network.copy())
-        self._show_epoch(epoch, math.nan, math.nan, math.nan, 0.0)
+    # -- what the session says -------------------------------------------------------------
+    def _on_run(self, start: RunStart) -> None:
+        if start.data is not self.boundary.data:
+            # Other points: undoing an edit of the old ones would bring them back.
+            self.undo_stack.clear()
+            self._cancel_drag()
+            self.boundary.set_data(start.data)
+        self.boundary.fit(start.data, keep=start.keep_bounds)
+        if start.keep_losses:
+            _keep_losses_until(self.loss_view, start.epoch)
+        else:
+            self.loss_view.reset(start.epoch)
         self._last_message = None
         self.message_label.clear()
-        if message:
-            self.statusBar().showMessage(message, 8000)
-        if self.playing:
-            self.worker.play()
-        self.sigRunStarted.emit(self.generation)
-        return self.generation
+        self.statusBar().showMessage(start.message, 8000)
 
-    def _build_data(self, spec: DataSpec) -> Dataset:
-        if spec.name == "custom" and self.data is not None:
-            return self.data
-        return spec.build() if spec.name != "custom" else DataSpec().build()
+    def _on_data(self, change: DataChange) -> None:
+        if change.cause != "drag":
+            self._cancel_drag()
+        if change.cause == "redraw":
+            self.undo_stack.clear()
+        self.boundary.set_data(change.data)
+        self.boundary.fit(change.data, keep=True)
 
-    def _new_data_and_run(self, data: Dataset, message: str) -> None:
-        self.undo_stack.clear()
-        self.start_run(self.setup.model.build(), data, self.setup.settings, message=message)
+    def _on_frame(self, snap) -> None:
+        self.loss_view.add(snap.first_epoch, snap.losses, snap.test_losses)
+        self.loss_view.redraw()
+        if snap.message != self._last_message:
+            self._last_message = snap.message
+            self.message_label.setText(snap.message or "")
+        self.status_labels["speed"].setText(f"{snap.epochs_per_s:,.0f} epochs/s" if self.playing else "paused")
+        self.sigFrame.emit(snap)
 
-    def reset_weights(self) -> None:
-        """Back to the weights this run started from (the same seed gives the same weights)."""
-        network, epoch = self._start if self._start is not None else (self.setup.model.build(), 0)
-        self.start_run(network, self.data, self.setup.settings, epoch, keep_bounds=True,
-                       message=f"Reset: back to the initial weights at epoch {epoch}")
-        self.set_modified(True)
+    def _on_shown(self, shown: Shown) -> None:
+        snap = shown.snapshot
+        if snap is not None:
+            image, bounds = snap.image, snap.bounds
+        else:
+            bounds = self.boundary.plane or self.boundary.bounds
+            image = self._sampler.image(shown.network, bounds) if bounds is not None else None
+        if image is not None:
+            self.boundary.set_image(image, bounds)
+            self.diagram.set_plane(bounds)
+        self.diagram.set_network(shown.network)
+        if snap is not None:
+            self._show_status(f"epoch {snap.epoch:,}", snap.loss, snap.accuracy, snap.test_accuracy)
+        else:
+            self._show_status_of(shown)
+        for dock, widget in self.panels:
+            if dock.isVisible():
+                self._feed_panel(widget, shown)
 
-    def new_seed(self) -> None:
-        seed = random.randrange(1, 100_000)
-        self.setup = Setup(ModelSpec(**{**self.setup.model.__dict__, "seed": seed}), self.setup.data,
-                           self.setup.train)
-        self.controls.set_setup(self.setup)
-        self.start_run(self.setup.model.build(), self.data, self.setup.settings, keep_bounds=True,
-                       message=f"New seed {seed}: new initial weights")
-        self.set_modified(True)
+    def _show_status_of(self, shown: Shown) -> None:
+        """Status of a network that no snapshot describes (a past epoch, or a run not yet reported)."""
+        data = shown.data
+        with np.errstate(all="ignore"):
+            if len(data.X) <= PAST_ACCURACY_MAX_POINTS:
+                loss = shown.network.loss_value(data.X, data.y)
+                acc = accuracy(shown.network.predict(data.X), data.y)
+            else:
+                loss, acc = math.nan, math.nan
+        text = f"epoch {shown.epoch:,}" + (" (history)" if shown.past else "")
+        self._show_status(text, loss, acc, math.nan)
 
-    def new_session(self) -> None:
-        """Forget everything: the tutorial's set-up at epoch 0, no file."""
-        self.set_playing(False)
-        self.setup = Setup()
-        self.controls.set_setup(self.setup)
-        self.path = None
-        self.data = None
-        self._new_data_and_run(self.setup.data.build(), "New: the tutorial's XOR network, ready to train")
-        self.set_modified(False)
+    def _show_status(self, epoch_text: str, loss: float, acc: float, test_accuracy: float) -> None:
+        labels = self.status_labels
+        labels["epoch"].setText(epoch_text)
+        labels["loss"].setText(f"loss {_fmt_loss(loss)}" if math.isfinite(loss) else "loss –")
+        if math.isfinite(acc):
+            text = f"accuracy {acc:.0%}"
+            if math.isfinite(test_accuracy):
+                text += f" · test {test_accuracy:.0%}"
+        else:
+            text = "accuracy –"
+        labels["accuracy"].setText(text)
 
-    def open_loaded(self, loaded: Loaded, source: str) -> None:
-        """Continue from a loaded weights file (its data and settings when it has them)."""
-        self.set_playing(False)
-        network = loaded.network
-        settings = loaded.settings or self.setup.settings
-        model = ModelSpec.of(network, self.setup.model.init, self.setup.model.seed)
-        data_spec = self.setup.data if loaded.data is None else DataSpec("custom", len(loaded.data.X))
-        self.setup = Setup(model, data_spec, settings.to_dict())
-        self.controls.set_setup(self.setup)
-        self.undo_stack.clear()
-        data = loaded.data if loaded.data is not None else self.data
-        self.start_run(network, data, settings, loaded.epoch,
-                       message=f"Opened {source}: {'-'.join(map(str, network.layers))} network at epoch "
-                               f"{loaded.epoch}")
-
-    def use_dataset(self, data: Dataset, spec: DataSpec | None = None, source: str = "") -> None:
-        """Train on a whole new data set (a preset or imported points); the weights are reset."""
-        spec = spec or DataSpec("custom", len(data.X))
-        self.setup = Setup(self.setup.model, spec, self.setup.train)
-        self.controls.set_setup(self.setup)
-        self._new_data_and_run(data, f"Data set {source or spec.name}: {len(data.X)} training points; "
-                                     "weights reset")
-        self.set_modified(True)
-
-    # -- training commands ---------------------------------------------------------------
-    def set_playing(self, playing: bool) -> None:
-        self.playing = playing
-        (self.worker.play if playing else self.worker.pause)()
+    def _on_playing(self, playing: bool) -> None:
         action = self.actions["play"]
         action.setText("&Pause" if playing else "&Play")
         action.setIcon(self.style().standardIcon(
             QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay))
+        self.status_labels["speed"].setText("running" if playing else "paused")
         if playing:
-            self.set_modified(True)
             self.message_label.clear()
+            self._last_message = None
             self.statusBar().clearMessage()
 
+    # -- commands ---------------------------------------------------------------------------
+    def set_playing(self, playing: bool) -> None:
+        self.session.set_playing(playing)
+
     def toggle_play(self) -> None:
-        self.set_playing(not self.playing)
+        self.session.set_playing(not self.session.playing)
 
     def step(self) -> None:
-        if self.playing:
-            self.set_playing(False)
-        self.worker.step(1)
-        self.set_modified(True)
+        self.session.step(1)
+
+    def reset_weights(self) -> None:
+        self.session.reset()
+
+    def new_seed(self) -> None:
+        self.attempt("Cannot use this seed", self.session.new_seed, random.randrange(1, 100_000))
 
     def _nudge_speed(self, delta: int) -> None:
         self.controls.set_speed_index(self.controls.speed.value() + delta)
 
     def _speed_changed(self, rate: float | None) -> None:
-        self.worker.set_speed(rate)
+        self.session.set_speed(rate)
         self.store.set_value("view/speed", SPEEDS.index(rate))
 
-    def _train_settings_changed(self, settings: TrainSettings) -> None:
-        self.setup = self.setup.with_settings(settings)
-        self.worker.set_settings(settings)
-        self.statusBar().showMessage("Training settings changed; training continues from the current weights",
-                                     5000)
-        self.set_modified(True)
+    # A control changed one field: the rest comes from the session's set-up, never from the widgets.
+    def _settings_edited(self, change: dict) -> None:
+        self.attempt("Cannot use these settings",
+                     lambda: self.session.change_settings(replace(self.session.setup.settings, **change)))
 
-    def _model_changed(self, model: ModelSpec) -> None:
-        try:
-            model.check()
-        except NnvizError as exc:
-            self.dialogs.error(self, "Cannot use this network", str(exc))
-            self.controls.set_setup(self.setup)
-            return
-        old = self.setup.model
-        self.setup = Setup(model, self.setup.data, self.setup.train)
-        what = "Seed changed" if old.layers == model.layers and old.seed != model.seed else "Network changed"
-        self.start_run(model.build(), self.data, self.setup.settings, keep_bounds=True,
-                       message=f"{what}: weights reset to new initial values")
-        self.set_modified(True)
+    def _model_edited(self, change: dict) -> None:
+        self.attempt("Cannot use this network",
+                     lambda: self.session.change_model(replace(self.session.setup.model, **change)))
 
-    def _data_spec_changed(self, spec: DataSpec) -> None:
-        old = self.setup.data
-        try:
-            data = spec.build()
-        except NnvizError as exc:
-            self.dialogs.error(self, "Cannot make this data set", str(exc))
-            self.controls.set_setup(self.setup)
-            return
-        self.setup = Setup(self.setup.model, spec, self.setup.train)
-        same_shape = (old.name, old.n, old.test_fraction) == (spec.name, spec.n, spec.test_fraction)
-        self.undo_stack.clear()
-        if same_shape:
-            # New noise or data seed: the same problem, redrawn; keep learning on it.
-            self.set_data(data)
-            self.statusBar().showMessage("Data redrawn; training continues from the current weights", 5000)
-        else:
-            self._new_data_and_run(data, f"Data set changed to {spec.name}: weights reset")
-        self.set_modified(True)
+    def _data_spec_edited(self, change: dict) -> None:
+        old = self.session.setup.data
+        # Points from a file have no generator knobs: another preset starts from its own defaults.
+        spec = DataSpec(change["name"]) if old.name == "custom" and "name" in change else replace(old, **change)
+        self.attempt("Cannot make this data set", self.session.change_data_spec, spec)
 
     # -- data edits -------------------------------------------------------------------
-    def set_data(self, data: Dataset) -> None:
-        """Train on ``data`` from the next epoch on (the weights are kept) and draw it."""
-        self.data = data
-        self.data_version += 1
-        self.boundary.set_data(data)
-        self.boundary.fit(data, keep=True)
-        self.worker.set_data(data, self.data_version)
-        self.set_modified(True)
-
     def _edit(self, edit, *args, text: str) -> None:
         try:
-            after = edit(self.data, *args)
-        except DataError as exc:
+            after = edit(self.session.data, *args)
+        except NnvizError as exc:
             self.statusBar().showMessage(str(exc), 5000)
             return
-        self.undo_stack.push(DataEdit(self, self.data, after, text))
+        self.undo_stack.push(DataEdit(self, self.session.data, after, text))
+
+    def _cancel_drag(self) -> None:
+        """The points were replaced under a drag: it ends here, and its later moves are ignored."""
+        self._drag_before = None
+        self.boundary.cancel_drag()
 
     def _point_moved(self, index: int, x: float, y: float, finished: bool) -> None:
         if self._drag_before is None:
-            self._drag_before = self.data
-        moved = edits.move_point(self.data, index, (x, y))
-        if finished:
-            before, self._drag_before = self._drag_before, None
-            self.undo_stack.push(DataEdit(self, before, moved, "Move point"))
-        else:
-            self.set_data(moved)
+            self._drag_before = self.session.data
+        try:
+            moved = edits.move_point(self.session.data, index, (x, y))
+            if finished:
+                before, self._drag_before = self._drag_before, None
+                self.undo_stack.push(DataEdit(self, before, moved, "Move point"))
+            else:
+                self.session.edit_data(moved, "drag")
+        except NnvizError as exc:
+            self._cancel_drag()
+            self.statusBar().showMessage(f"The point cannot go there: {exc}", 5000)
 
     def _point_added(self, x: float, y: float, label: int) -> None:
         self._edit(edits.add_point, (x, y), label, text=f"Add class-{label} point")
@@ -571,75 +579,22 @@ class MainWindow(QMainWindow):
         new = self.dialogs.get_number(self, "Edit weight", f"{what}\nNew value:", value)
         if new is None:
             return
-        self.worker.set_param(layer, row, col, new)
-        self.statusBar().showMessage(f"{what} set to {new:g}; training continues from there", 5000)
-        self.set_modified(True)
+        if self.attempt("Cannot set this weight", self.session.set_parameter, layer, row, col, new):
+            self.statusBar().showMessage(f"{what} set to {new:g}; training continues from there", 5000)
 
-    # -- frames -------------------------------------------------------------------------
-    def _on_snapshot(self) -> None:
-        snap = self.worker.take()
-        if snap is None or snap.generation != self.generation:
-            return  # a run that has since been replaced
-        # The worker stands aside until this frame is drawn (see worker.py).
-        self.worker.frame_started()
-        self._frame_done.post()
-        self.latest = snap
-        if snap.epoch != self._saved_epoch:
-            self.set_modified(True)  # trained since the last save or open
-        self.loss_view.add(snap.first_epoch, snap.losses, snap.test_losses)
-        self.loss_view.redraw()
-        self.boundary.set_image(snap.image, snap.bounds)
-        self.diagram.set_plane(snap.bounds)
-        self.diagram.set_network(snap.network)
-        self._show_epoch(snap.epoch, snap.loss, snap.accuracy, snap.test_accuracy, snap.epochs_per_s)
-        if self.worker.in_sync(snap) and self.playing and not snap.running:
-            self.set_playing(False)  # it stopped by itself (the loss diverged)
-        if snap.message != self._last_message:
-            self._last_message = snap.message
-            self.message_label.setText(snap.message or "")
-        for dock, widget in self.panels:
-            if dock.isVisible() and hasattr(widget, "set_state"):
-                widget.set_state(snap.network, snap.data, snap.settings, snap.epoch)
-        self.sigFrame.emit(snap)
-
-    def _show_epoch(self, epoch: int, loss: float, accuracy: float, test_accuracy: float,
-                    epochs_per_s: float) -> None:
-        labels = self.status_labels
-        labels["epoch"].setText(f"epoch {epoch:,}")
-        labels["loss"].setText(f"loss {_fmt_loss(loss)}" if math.isfinite(loss) else "loss –")
-        if math.isfinite(accuracy):
-            text = f"accuracy {accuracy:.0%}"
-            if math.isfinite(test_accuracy):
-                text += f" · test {test_accuracy:.0%}"
-        else:
-            text = "accuracy –"
-        labels["accuracy"].setText(text)
-        labels["speed"].setText(f"{epochs_per_s:,.0f} epochs/s" if self.playing else "paused")
-
+    # -- waiting (saving, tests) -------------------------------------------------------------
     def wait_for_sync(self, timeout: float = 2.0) -> bool:
         """Process events until a snapshot reflects every command sent (for saving, and tests)."""
-        clock = QElapsedTimer()
-        clock.start()
-        while clock.elapsed() < timeout * 1000:
-            snap = self.latest
-            if snap is not None and snap.generation == self.generation and self.worker.in_sync(snap) \
-                    and not snap.running:
-                return True
-            QCoreApplication.processEvents()
-            time.sleep(0.002)
-        return False
+        return self.model.wait_for_sync(timeout)
 
     # -- misc ------------------------------------------------------------------------
     def set_modified(self, modified: bool) -> None:
-        if not modified:
-            self._saved_epoch = self.latest.epoch if self.latest is not None else self._start[1]
-        self.modified = modified
-        self.setWindowModified(modified)
-        self._update_title()
+        self.session.set_modified(modified)
 
-    def _update_title(self) -> None:
-        name = self.path.rsplit("/", 1)[-1] if self.path else "untitled"
+    def _update_title(self, state: FileState) -> None:
+        name = state.path.rsplit("/", 1)[-1] if state.path else "untitled"
         self.setWindowTitle(f"{name}[*] — nnviz")
+        self.setWindowModified(state.modified)
 
     def _show_help(self) -> None:
         self.dialogs.info(self, "Keyboard and mouse", (
@@ -655,24 +610,63 @@ class MainWindow(QMainWindow):
             f"nnviz {__version__}\n\nWatch a small neural network learn: its weights, its loss and its "
             "decision boundary, live.\nBuilt on the tutorial \"Code a Neural Network from Scratch in NumPy\"."))
 
+    # -- quitting ---------------------------------------------------------------------
     def closeEvent(self, event) -> None:
-        if not self.files.maybe_save("Save the network before quitting?"):
+        """Ask about unsaved work, then stop every thread; the window closes once they have ended.
+
+        The GUI thread never waits for a thread: it asks each to stop, and the
+        window closes for real when the last one has finished (within a
+        second: training checks for stop between mini-batches).  It stays
+        visible meanwhile, because Qt quits the application only when a
+        visible window closes.
+        """
+        if not self._closing:
+            if not self.files.maybe_save("Save the network before quitting?"):
+                event.ignore()
+                return
+            if not self.learning.may_quit(self, self.dialogs):
+                event.ignore()
+                return
+            self._closing = True
+            self._remember()
+            self.learning.shutdown()
+            self.model.request_stop()
+        if not self.threads_stopped():
             event.ignore()
+            self.setEnabled(False)
+            self.statusBar().showMessage("Stopping…")
+            QTimer.singleShot(20, self.close)
             return
-        self.shutdown()
         event.accept()
 
+    def threads_stopped(self) -> bool:
+        return self.model.stopped and self.learning.stopped()
+
     def close_without_asking(self) -> None:
-        self.set_modified(False)
+        self.session.set_modified(False)
         self.close()
 
-    def shutdown(self) -> None:
-        """Stop the worker and remember the window; safe to call twice."""
-        self.learning.shutdown()
-        self.worker.stop()
+    def _remember(self) -> None:
         self.store.save_window(self.saveGeometry(), self.saveState())
-        self.store.save_setup(self.setup)
+        self.store.save_setup(self.session.setup)
         self.store.set_value("view/log_scale", self.loss_view.log_scale)
         self.store.set_value("view/unit_maps", self.diagram.show_unit_maps)
         self.store.sync()
 
+    def shutdown(self, timeout: float = 2.0) -> None:
+        """After the event loop has ended: stop every thread and wait for it (never on a live window)."""
+        self.learning.shutdown()
+        self.model.request_stop()
+        self.worker.wait(int(timeout * 1000))
+        self.learning.wait(timeout)
+
+
+def _keep_losses_until(loss_view: LossView, epoch: int) -> None:
+    """Drop the loss curve after ``epoch``: training goes on from there (a resume from the history)."""
+    offset = loss_view.offset
+    keep = max(0, min(epoch - offset, len(loss_view.history)))
+    train = loss_view.history.train[:keep].copy()
+    test = loss_view.history.test[:keep].copy()
+    loss_view.reset(offset)
+    loss_view.add(offset, train, None if np.all(np.isnan(test)) else test)
+    loss_view.redraw()
