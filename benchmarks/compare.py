@@ -11,7 +11,7 @@ times a second), ``frame_p99_ms`` is the 99th percentile of the interval
 between paints, and ``ticks_per_s`` how often a 60 Hz timer got its turn: the
 event loop's responsiveness to everything else (mouse, keys, the main view).
 
-Issue 4 asks for at least 30 fps while four runs train.
+The Compare runs panel is meant to keep at least 30 fps while four runs train.
 """
 
 from __future__ import annotations

@@ -79,7 +79,7 @@ def window(qtbot, store, dialogs):
     assert w.wait_for_sync()
     yield w
     w.close_without_asking()
-    assert not w.worker.isRunning()
+    qtbot.waitUntil(lambda: not w.worker.isRunning(), timeout=2000)
 
 
 @pytest.fixture(autouse=True)

@@ -25,7 +25,7 @@ def test_hover_shows_the_current_value_and_follows_training(qtbot, window):
     assert diagram.hovered == ("edge", 1, 3, 0)
     first = QToolTip.text()
     assert f"{window.latest.network.W[1][3, 0]:+.6f}" in first
-    window.worker.step(200)
+    window.session.step(200)
     qtbot.waitUntil(lambda: window.latest.epoch == 200, timeout=10000)
     now = QToolTip.text()
     assert now != first  # live: updated without moving the mouse
@@ -47,7 +47,7 @@ def test_clicking_an_edge_sets_the_weight_and_training_continues_from_it(qtbot, 
     send(diagram, QEvent.Type.MouseButtonRelease, QPointF(x, y), buttons=NONE)
     assert window.wait_for_sync()
     assert window.latest.network.b[1][0, 0] == -1.25
-    window.worker.step(1)
+    window.session.step(1)
     qtbot.waitUntil(lambda: window.latest.epoch == 1, timeout=5000)
     assert window.latest.network.W[0][1, 2] != 2.5  # trained on from the typed value
 

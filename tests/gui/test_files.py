@@ -12,7 +12,7 @@ from nnviz.core import datasets, weights_file
 
 def train(qtbot, window, epochs):
     target = window.latest.epoch + epochs
-    window.worker.step(epochs)
+    window.session.step(epochs)
     qtbot.waitUntil(lambda: window.latest.epoch == target, timeout=10000)
     assert window.wait_for_sync()
 
@@ -62,7 +62,7 @@ def test_a_bad_weights_file_shows_the_reason_and_changes_nothing(qtbot, window, 
     bad = tmp_path / "bad.npz"
     bad.write_bytes(content)
     dialogs.paths = [str(bad)]
-    window.modified = False
+    window.session.set_modified(False)
     window.actions["open"].trigger()
     assert len(dialogs.errors) == 1
     _title, text = dialogs.errors[0]
@@ -93,12 +93,15 @@ def test_quitting_with_unsaved_changes_asks_first(qtbot, window, dialogs):
     assert not window.close()
     assert window.isVisible() and window.worker.isRunning()
     dialogs.save_answer = "discard"
-    assert window.close()
+    window.close()
+    # The window closes once its threads have ended, without the GUI thread waiting for them.
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=1000)
     assert not window.worker.isRunning()
 
 
 def test_quitting_without_changes_does_not_ask(qtbot, window, dialogs):
-    assert window.close()
+    window.close()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=1000)
     assert dialogs.questions == []
 
 

@@ -1,4 +1,4 @@
-"""Issue 4's panels mounted in the real main window."""
+"""The learning panels mounted in the real main window."""
 
 from __future__ import annotations
 
@@ -85,8 +85,8 @@ def test_a_compared_run_opens_as_the_main_network(qtbot, window):
 def test_a_shown_panel_settles(qtbot, window, name):
     """Showing a panel while paused must not start a resize -> new plane -> new frame loop."""
     sent = []
-    send = window.worker._send
-    window.worker._send = lambda *cmd: (sent.append(cmd[0]), send(*cmd))
+    send = window.worker.send
+    window.worker.send = lambda cmd: (sent.append(cmd), send(cmd))
     window.learning.docks[name].show()
     qtbot.wait(300)
     settled = len(sent)
