@@ -8,6 +8,8 @@ epochs without losing that state.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from nnviz.core.errors import ConfigError
@@ -16,12 +18,29 @@ NAMES = ("sgd", "momentum", "adam")
 
 
 class Optimizer:
+    name = ""
+
     def __init__(self, size: int, lr: float) -> None:
         self.lr = lr
+        self.size = size
         self._tmp = np.empty(size)
 
     def step(self, params: np.ndarray, grad: np.ndarray) -> None:
         raise NotImplementedError
+
+    def copy(self) -> Optimizer:
+        """An independent copy, state and all: stepping it leaves this optimizer as it was."""
+        return copy.deepcopy(self)
+
+    def preview(self, params: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        """The change ``step(params, grad)`` would make to ``params``; nothing is changed.
+
+        The step is taken on copies, so the result is the very change the
+        real step makes, rounding and all.
+        """
+        after = params.copy()
+        self.copy().step(after, grad)
+        return after - params
 
     def reset(self) -> None:
         """Forget accumulated state (after the weights are replaced)."""

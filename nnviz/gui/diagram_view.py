@@ -22,6 +22,7 @@ from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
+from nnviz.core.inspect import unit_name
 from nnviz.core.network import Network
 from nnviz.core.plane import Bounds
 from nnviz.core.unit_maps import unit_maps
@@ -46,15 +47,6 @@ def _mix(hex_colour: str, amount: float) -> QColor:
     c = QColor(hex_colour)
     a = min(max(amount, 0.0), 1.0)
     return QColor(*(round(255 + (v - 255) * a) for v in (c.red(), c.green(), c.blue())))
-
-
-def unit_name(layer: int, unit: int, n_layers: int) -> str:
-    """x₁, x₂ for inputs, h1.3 for hidden units (1-based), ŷ for the output."""
-    if layer == 0:
-        return "x₁" if unit == 0 else "x₂"
-    if layer == n_layers - 1:
-        return "ŷ"
-    return f"h{layer}.{unit + 1}"
 
 
 class DiagramView(QWidget):

@@ -7,12 +7,14 @@ every gradient sits beside the weight it belongs to.  Matrices show their
 shape and their first rows; a cell's tint follows its sign and size.  Clicking
 a weight or bias (or choosing it in the list, or clicking an edge in the
 diagram, which calls ``select_weight``) shows its chain of factors and the
-update it is about to get.
+update the optimizer will really make next.
 """
 
 from __future__ import annotations
 
 import html
+import math
+from decimal import ROUND_HALF_EVEN, Decimal
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
@@ -33,8 +35,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnviz.core.inspect import GradientCheck, gradient_check, locate, param_label, weight_chain
+from nnviz.core.inspect import (
+    GradientCheck,
+    NextUpdate,
+    gradient_check,
+    locate,
+    next_update,
+    param_labels,
+    pass_gradient,
+    penalty,
+    penalty_gradient,
+    unit_name,
+    weight_chain,
+)
 from nnviz.core.network import Network, Pass
+from nnviz.core.trainer import TrainSettings
 from nnviz.gui.panel import MUTED, NEGATIVE, POSITIVE, CallThread, Panel, State
 
 MAX_ROWS = 6  # rows of a matrix shown; the shape says how many there are
@@ -43,6 +58,14 @@ CHECK_TOLERANCE = 1e-6
 SELECTED = "#fde047"  # the selected weight's cell
 
 FUNCTION_SYMBOL = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "linear": "id"}
+LOSS_TIP = ("The loss of the weights shown here, over every training point (with the L1/L2 penalty, if any). "
+            "The status bar shows the loss of the last epoch, measured before that epoch's update: "
+            "the weights before these.")
+
+
+def _unsigned_zero(text: str) -> str:
+    """``-0.00`` (a tiny negative number rounded away) reads as a sign error: write ``0.00``."""
+    return text[1:] if text.startswith("-") and not text.strip("-0.e+") else text
 
 
 def fmt(v: float, fixed: bool | None = None) -> str:
@@ -51,10 +74,63 @@ def fmt(v: float, fixed: bool | None = None) -> str:
     ``fixed`` forces one style, so that one matrix does not mix them.
     """
     if v == 0 or (float(v).is_integer() and abs(v) < 1e4):
-        return f"{v:.0f}"
+        return _unsigned_zero(f"{v:.0f}")
     if fixed is None:
         fixed = 1e-3 <= abs(v) < 1e4
-    return f"{v:.4f}" if fixed else f"{v:.2e}"
+    return _unsigned_zero(f"{v:.4f}" if fixed else f"{v:.2e}")
+
+
+def significant(v: float, digits: int = 4) -> str:
+    """``digits`` significant digits, whatever the size of ``v``."""
+    return _unsigned_zero(f"{v:.{digits}g}")
+
+
+def addends(parts: list[float], total: float, digits: int = 3, max_decimals: int = 12
+            ) -> tuple[list[str], str]:
+    """Texts for ``parts`` and for their sum ``total`` such that the printed parts add up to the printed sum.
+
+    All share one power of ten and one number of decimals, enough for
+    ``digits`` significant digits of the sum (at most ``max_decimals``).  If
+    rounding each part to the nearest, even with two more decimals, does not
+    add up, the parts are rounded as percentages are: down, and then up for
+    the ones with the largest remainders, so each is still within one unit
+    of its last digit.
+    """
+    values = [*parts, total]
+    if not all(math.isfinite(v) for v in values):
+        return [significant(v) for v in parts], significant(total)
+    biggest = max(abs(v) for v in values)
+    if biggest == 0.0:
+        return ["0"] * len(parts), "0"
+    exponent = math.floor(math.log10(biggest))
+    exponent = exponent if exponent < -2 else 0  # small numbers share an exponent, not rows of zeros
+    lead = abs(total) if total else biggest
+    first = min(max(0, digits - 1 - math.floor(math.log10(lead)) + exponent), max_decimals)
+    for decimals in range(first, first + 3):
+        exact = [Decimal(v).scaleb(decimals - exponent) for v in values]
+        units = [int(e.to_integral_value(ROUND_HALF_EVEN)) for e in exact]
+        if sum(units[:-1]) == units[-1]:
+            break
+    else:
+        decimals = first
+        exact = [Decimal(v).scaleb(decimals - exponent) for v in parts]
+        units = [math.floor(e) for e in exact]
+        target = Decimal(total).scaleb(decimals - exponent).to_integral_value(ROUND_HALF_EVEN)
+        short = int(target) - sum(units)
+        by_remainder = sorted(range(len(parts)), key=lambda i: exact[i] - units[i], reverse=True)
+        for i in by_remainder[:max(0, short)]:
+            units[i] += 1
+        units.append(sum(units))
+    suffix = f"e{exponent:+03d}" if exponent else ""
+    texts = [_decimal_text(u, decimals) + suffix for u in units]
+    return texts[:-1], texts[-1]
+
+
+def _decimal_text(units: int, decimals: int) -> str:
+    """``units`` in the last decimal place as text: (-1234, 3) is ``-1.234``; zero has no sign."""
+    digits = str(abs(units)).rjust(decimals + 1, "0")
+    text = f"{digits[:-decimals]}.{digits[-decimals:]}" if decimals else digits
+    return f"-{text}" if units < 0 else text
 
 
 def _tint(v: float, scale: float) -> str:
@@ -135,6 +211,7 @@ class InspectorView(Panel):
         super().__init__(parent)
         self.selected: tuple[int, int, int] = (0, 0, 0)
         self.last_pass: Pass | None = None
+        self.last_update: NextUpdate | None = None
         self.last_check: GradientCheck | None = None
         self._check_thread: CallThread | None = None
         self._layer_labels: list[tuple[QLabel, QLabel]] = []
@@ -146,12 +223,13 @@ class InspectorView(Panel):
         # dock that resizes moves the boundary view, which asks for a new
         # image, which brings a new frame... a loop.
         self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.summary.setToolTip(LOSS_TIP)
         self.picker = QComboBox()
         self.picker.setToolTip("Choose a weight or bias to see how its gradient comes about")
         self.picker.setMinimumContentsLength(9)
         self.picker.activated.connect(self._picked)
         self.check_button = QPushButton("Gradient check")
-        self.check_button.setToolTip("Compare backpropagation's gradient with a central finite-difference "
+        self.check_button.setToolTip("Compare the gradient training uses with a central finite-difference "
                                      "estimate for every weight and bias")
         self.check_button.clicked.connect(self.run_gradient_check)
 
@@ -171,6 +249,7 @@ class InspectorView(Panel):
                                                   "bottom to top: from the loss back to the inputs")), 0, 1)
         self.input_label = _cell_label()
         self.loss_label = _cell_label()
+        self.loss_label.setToolTip(LOSS_TIP)
         self.grid.addWidget(self.input_label, 1, 0)
         self.grid.addWidget(self.loss_label, 1, 1)
 
@@ -237,7 +316,7 @@ class InspectorView(Panel):
                 label.linkActivated.connect(self._link)
                 self.grid.addWidget(label, row, col)
             self._layer_labels.append(pair)
-        names = [param_label(network, *locate(network, i)) for i in range(network.params.size)]
+        names = param_labels(network)
         if names != self._param_names:
             self._param_names = names
             self.picker.clear()
@@ -249,14 +328,23 @@ class InspectorView(Panel):
         if layer >= len(net.W) or row > net.layers[layer] or col >= net.layers[layer + 1]:
             self.selected = layer, row, col = (0, 0, 0)
         self._ensure_rows(net)
+        settings = state.settings
         with np.errstate(all="ignore"):
             p = net.passes(data.X, data.y)
+            # The readable pass already holds the full-batch gradient: the next
+            # update reuses it rather than running the training pass again.
+            penalty_value = penalty(net, settings)
+            loss = p.loss + penalty_value
+            gradient = pass_gradient(p) + penalty_gradient(net, settings)
+            self.last_update = next_update(net, data, settings, state.optimizer, state.rng_state,
+                                           full_batch=(loss, gradient))
         self.last_pass = p
         L = len(net.W)
-        self.summary.setText(f"<b>Epoch {state.epoch}</b> &nbsp; loss <b>{fmt(p.loss)}</b> &nbsp; "
-                             f"<span style='color:{MUTED}'>{len(data.X)} samples, lr {state.settings.lr:g}</span>")
+        about = f"<span style='color:{MUTED}'>{len(data.X)} samples, lr {settings.lr:g}</span>"
+        epoch = f"<b>Epoch {state.epoch}</b> &nbsp; loss of these weights <b>{fmt(loss)}</b>"
+        self.summary.setText(f"{epoch} &nbsp; {about}")
         self.input_label.setText(matrix_html("X", p.X, "the inputs, one row per sample"))
-        self.loss_label.setText(self._loss_html(net, p))
+        self.loss_label.setText(self._loss_html(net, p, loss, penalty_value, settings))
         for k, (left, right) in enumerate(self._layer_labels):
             n = k + 1
             f = FUNCTION_SYMBOL[net.output_activation if k == L - 1 else net.activation]
@@ -280,7 +368,8 @@ class InspectorView(Panel):
         layer, row, col = self.selected
         return sum(wa.size for wa in net.Wa[:layer]) + row * net.Wa[layer].shape[1] + col
 
-    def _loss_html(self, net: Network, p: Pass) -> str:
+    def _loss_html(self, net: Network, p: Pass, loss: float, penalty_value: float,
+                   settings: TrainSettings) -> str:
         L = len(net.W)
         if net.loss == "mse":
             formula = f"mean((a{L} − y)²)"
@@ -288,8 +377,14 @@ class InspectorView(Panel):
             formula = f"mean(log(1 + e^z{L}) − y·z{L})  (cross-entropy of σ(z{L}))"
         else:
             formula = f"−mean(y·log a{L} + (1 − y)·log(1 − a{L}))"
-        return (f"<div style='font-size:13pt'>loss = <b>{fmt(p.loss)}</b></div>"
-                f"<div style='color:{MUTED}'>{formula}</div>")
+        terms = [("L1", f"{settings.l1:g}·Σ|W|"), ("L2", f"{settings.l2:g}/2·ΣW²")]
+        penalties = " + ".join(f"{text} ({name} penalty)" for name, text in terms
+                               if getattr(settings, name.lower()))
+        lines = [formula]
+        if penalties:
+            lines = [f"{formula} = {fmt(p.loss)}", f"+ {penalties} = {fmt(penalty_value)}"]
+        return (f"<div style='font-size:13pt'>loss of these weights = <b>{fmt(loss)}</b></div>"
+                + "".join(f"<div style='color:{MUTED}'>{line}</div>" for line in lines))
 
     def _backward_html(self, net: Network, p: Pass, k: int) -> str:
         L, n = len(net.W), k + 1
@@ -315,57 +410,70 @@ class InspectorView(Panel):
         layer, row, col = self.selected
         with np.errstate(all="ignore"):
             chain = weight_chain(net, data.X, data.y, layer, row, col, state.settings, passes=self.last_pass)
-        L = len(net.W)
-        src = "bias" if chain.is_bias else ("input" if layer == 0 else f"hidden unit {row} of layer {layer}")
-        dst = "the output" if layer == L - 1 else f"hidden unit {col} of layer {layer + 1}"
-        what = f"the bias of {dst}" if chain.is_bias else f"from {src} to {dst}"
-        if not chain.is_bias and layer == 0:
-            what = f"from input x{row + 1} to {dst}"
+        n_layers = len(net.layers)
+        target = unit_name(layer + 1, col, n_layers)
+        source = unit_name(layer, row, n_layers)
+        what = f"the bias of {target}" if chain.is_bias else f"the weight from {source} to {target}"
         names = "".join(f"<th>{html.escape(f.name)}<br><span style='color:{MUTED};font-weight:normal'>"
                         f"{html.escape(f.formula)}</span></th>" for f in chain.factors)
-        rows = []
         m = len(chain.per_sample)
-        for s in range(min(m, MAX_ROWS)):
-            cells = "".join(f"<td align='right'>{fmt(float(f.values[s]))}</td>" for f in chain.factors)
+        shown = min(m, MAX_ROWS)
+        # The samples not shown are summed into one row, so that the printed rows add up.
+        parts = [float(v) for v in chain.per_sample[:shown]]
+        if m > shown:
+            parts.append(float(chain.per_sample[shown:].sum()))
+        products, total = addends(parts, chain.data_gradient)
+        rows = []
+        for s in range(shown):
+            cells = "".join(f"<td align='right'>{significant(float(f.values[s]))}</td>"
+                            for f in chain.factors)
             rows.append(f"<tr><td style='color:{MUTED}'>{s}</td>{cells}"
-                        f"<td align='right'>{fmt(float(chain.per_sample[s]))}</td></tr>")
-        if m > MAX_ROWS:
-            rows.append(f"<tr><td colspan='{len(chain.factors) + 2}' style='color:{MUTED}'>… {m - MAX_ROWS} "
-                        "more samples</td></tr>")
+                        f"<td align='right' class='product'>{products[s]}</td></tr>")
         span = len(chain.factors) + 1
+        if m > shown:
+            rows.append(f"<tr><td colspan='{span}' style='color:{MUTED}'>the other {m - shown} samples, "
+                        f"added up</td><td align='right' class='product'>{products[-1]}</td></tr>")
         rows.append(f"<tr><td colspan='{span}' align='right'><b>dL/d{chain.label} = Σ</b></td>"
-                    f"<td align='right'><b>{fmt(chain.data_gradient)}</b></td></tr>")
-        penalty = ""
+                    f"<td align='right' class='sum'><b>{total}</b></td></tr>")
+        penalty_text = ""
         if chain.penalty_gradient:
-            penalty = (f" + penalty {fmt(chain.penalty_gradient)} = <b>{fmt(chain.gradient)}</b> "
-                       "(L1/L2 regularisation)")
-        if chain.optimizer == "sgd":
-            step = (f"update at lr {chain.lr:g}: −lr × gradient = <b>{fmt(chain.update)}</b> → "
-                    f"next value <b>{fmt(chain.value + chain.update)}</b>")
-        else:
-            step = (f"plain gradient step at lr {chain.lr:g}: {fmt(chain.update)} "
-                    f"<span style='color:{MUTED}'>({chain.optimizer} rescales it with its running "
-                    "averages)</span>")
-        direction = ("positive gradient: this step makes the weight smaller" if chain.gradient > 0 else
-                     "negative gradient: this step makes the weight larger" if chain.gradient < 0 else
-                     "zero gradient: this weight does not move")
+            penalty_text = (f" + penalty {fmt(chain.penalty_gradient)} = <b>{fmt(chain.gradient)}</b> "
+                            "(L1/L2 regularisation)")
         return (f"<div style='font-size:11pt'><b>{chain.label}</b> — {what}</div>"
-                f"<div>value <b>{fmt(chain.value)}</b> &nbsp; gradient <b>{fmt(chain.data_gradient)}</b>"
-                f"{penalty}</div><div>{step}</div><div style='color:{MUTED}'>{direction}</div>"
+                f"<div>value <b>{fmt(chain.value)}</b> &nbsp; gradient over all {m} points "
+                f"<b>{fmt(chain.data_gradient)}</b>{penalty_text}</div>"
+                f"{self._update_html(net, chain.value)}"
                 f"<div style='margin-top:6px'>Chain rule, one row per sample: the gradient is the sum "
                 f"of the products</div>"
                 f"<table cellspacing='0' cellpadding='3' style='font-family:monospace'>"
                 f"<tr><th>sample</th>{names}<th>product</th></tr>{''.join(rows)}</table>")
+
+    def _update_html(self, net: Network, value: float) -> str:
+        update = self.last_update
+        if update is None:
+            return ""
+        about = "".join(f"<div style='color:{MUTED}'>{html.escape(line)}</div>" for line in update.sentences)
+        if update.stops:
+            return f"<div>next update: <b>none</b></div>{about}"
+        i = self._flat(net)
+        step = float(update.step[i])
+        if update.batch is not None:
+            about += (f"<div style='color:{MUTED}'>this batch's gradient for the parameter: "
+                      f"{significant(float(update.gradient[i]), 3)}</div>")
+        direction = ("this step makes it larger" if step > 0 else
+                     "this step makes it smaller" if step < 0 else "this step does not move it")
+        return (f"<div>next update <b>{significant(step, 3)}</b> → next value <b>{fmt(value + step)}</b> "
+                f"<span style='color:{MUTED}'>({direction})</span></div>{about}")
 
     # -- gradient check -------------------------------------------------------
     def run_gradient_check(self) -> None:
         """Start the check off the GUI thread (a large network needs thousands of passes)."""
         if self.state is None or self._check_thread is not None:
             return
-        net, data = self.state.network.copy(), self.state.data
+        net, data, settings = self.state.network.copy(), self.state.data, self.state.settings
         self.check_button.setEnabled(False)
         self.check_label.setText(f"Checking {net.params.size} parameters…")
-        thread = CallThread(lambda _t: gradient_check(net, data.X, data.y), self)
+        thread = CallThread(lambda _t: gradient_check(net, data, settings), self)
         thread.sigDone.connect(self._check_done)
         thread.sigFailed.connect(lambda msg: self.check_label.setText(f"Gradient check failed: {msg}"))
         thread.finished.connect(self._check_finished)
@@ -386,8 +494,8 @@ class InspectorView(Panel):
                    f"<span style='color:#b2182b'><b>✗ differ</b></span> (above {CHECK_TOLERANCE:g})")
         w = check.worst
         self.check_label.setText(
-            f"<b>Gradient check</b> — backpropagation vs central differences (L(w+ε) − L(w−ε)) / 2ε "
-            f"at ε = {check.eps:g} and ε/2, extrapolated, "
+            f"<b>Gradient check</b> — the gradient training uses (backpropagation, with the L1/L2 penalty) "
+            f"vs central differences (L(w+ε) − L(w−ε)) / 2ε at ε = {check.eps:g} and ε/2, extrapolated, "
             f"for all {len(check.labels)} parameters<br>largest relative difference "
             f"<b>{check.max_relative:.2e}</b> at {check.labels[w]} {verdict}")
         order = np.argsort(-check.relative)

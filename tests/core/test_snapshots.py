@@ -85,3 +85,16 @@ def test_accepts_only_the_same_architecture():
     assert not history.accepts(Network([2, 4, 1], activation="tanh"))
     with pytest.raises(IndexError):
         history.params(0)
+
+
+def test_recording_the_newest_epoch_again_replaces_its_snapshot():
+    net = Network.initialised([2, 4, 1], seed=42)
+    history = SnapshotHistory(net)
+    for epoch in range(6):
+        history.record(epoch, net.params + epoch, loss=float(epoch))
+    # The user edited a weight at epoch 5: the window offers epoch 5 again, with new weights.
+    assert history.record(5, net.params - 7, loss=0.25)
+    assert list(history.epochs) == [0, 1, 2, 3, 4, 5]
+    assert np.array_equal(history.params(5), net.params - 7)
+    assert history.losses[5] == 0.25
+    assert np.array_equal(history.params(4), net.params + 4)

@@ -81,13 +81,64 @@ def test_test_loss_is_recorded_for_a_split():
     assert trainer.history.test[-1] == pytest.approx(expected, rel=1e-12)
 
 
-def test_l2_penalty_gradient_is_consistent_with_its_loss():
+def penalised_objective(net: Network, data, l1: float, l2: float) -> float:
+    """The loss training minimises, written out: the data loss plus the penalty on the weights."""
+    weights = net.params * net.weight_mask
+    return net.loss_value(data.X, data.y) + 0.5 * l2 * np.sum(weights**2) + l1 * np.abs(weights).sum()
+
+
+def test_penalised_loss_and_gradient_match_their_definition_and_finite_differences():
     settings = TrainSettings(lr=1e-9, l1=0.01, l2=0.1)
     trainer = make(settings)
-    net = trainer.network
-    weights = net.params * net.weight_mask
-    expected = net.loss_value(trainer.data.X, trainer.data.y) + 0.05 * np.sum(weights**2) + 0.01 * np.abs(weights).sum()
-    assert trainer.run(1)[0] == pytest.approx(expected, rel=1e-12)
+    net, data = trainer.network, trainer.data
+    loss, grad = trainer.gradient()
+    assert loss == pytest.approx(penalised_objective(net, data, 0.01, 0.1), rel=1e-12)
+    h = 1e-6  # far smaller than any weight, so no step crosses L1's kink at 0
+    assert np.abs(net.params[net.weight_mask == 1]).min() > 100 * h
+    probe = net.copy()
+    numeric = np.empty_like(grad)
+    for i in range(probe.params.size):
+        keep = probe.params[i]
+        probe.params[i] = keep + h
+        up = penalised_objective(probe, data, 0.01, 0.1)
+        probe.params[i] = keep - h
+        down = penalised_objective(probe, data, 0.01, 0.1)
+        probe.params[i] = keep
+        numeric[i] = (up - down) / (2 * h)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-9)
+    # The epoch's recorded loss is the same objective, measured before the update.
+    assert trainer.run(1)[0] == pytest.approx(loss, rel=1e-12)
+
+
+def test_l1_penalises_weights_only_not_biases():
+    trainer = make(TrainSettings(lr=0.5, l1=0.2))
+    trainer.run(20)
+    net, data = trainer.network, trainer.data
+    net.b[0][:] = [[3.0, -2.0, 5.0, -4.0]]  # large biases: a penalty on them would show
+    loss, grad = trainer.gradient()
+    data_gradient = net.gradient(data.X, data.y)
+    weights = np.concatenate([w.ravel() for w in net.W])
+    np.testing.assert_allclose(loss, net.loss_value(data.X, data.y) + 0.2 * np.abs(weights).sum(), rtol=1e-12)
+    mask = net.weight_mask == 1
+    np.testing.assert_allclose(grad[mask] - data_gradient[mask], 0.2 * np.sign(net.params[mask]), atol=1e-12)
+    np.testing.assert_allclose(grad[~mask], data_gradient[~mask], rtol=1e-12, atol=1e-15)
+
+
+def test_a_new_shuffle_seed_takes_effect_at_the_next_epoch():
+    data = datasets.generate("moons", n=60, seed=1)
+    switched, kept = (make(TrainSettings(lr=0.5, batch_size=16, seed=7), data=data) for _ in range(2))
+    switched.run(5)
+    kept.run(5)
+    start = switched.network.params.copy()
+    switched.set_settings(TrainSettings(lr=0.5, batch_size=16, seed=8))
+    switched.run(3)
+    # A run that starts from the same weights with seed 8 shuffles the same way (SGD keeps no state).
+    fresh = Trainer(Network(switched.network.layers, params=start), data,
+                    TrainSettings(lr=0.5, batch_size=16, seed=8))
+    fresh.run(3)
+    np.testing.assert_array_equal(switched.network.params, fresh.network.params)
+    kept.run(3)
+    assert not np.allclose(kept.network.params, switched.network.params)
 
 
 def test_penalty_shrinks_weights():

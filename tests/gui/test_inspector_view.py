@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+
 import numpy as np
 import pytest
 from PySide6.QtWidgets import QLabel
 
 from nnviz.core import datasets
+from nnviz.core.inspect import flat_index
+from nnviz.core.kernel import Kernel
 from nnviz.core.network import Network
 from nnviz.core.trainer import Trainer, TrainSettings
-from nnviz.gui.inspector_view import InspectorView, matrix_html
+from nnviz.gui.inspector_view import InspectorView, addends, matrix_html, significant
 
 
 @pytest.fixture
@@ -69,13 +74,13 @@ def test_selecting_a_weight_shows_its_chain_and_update(view, qtbot):
     assert blocker.args == [1, 2, 0]
     text = view.weight_label.text()
     grad = t.network.passes(t.data.X, t.data.y).dW[1][2, 0]
-    assert "W2[2,0]" in text and "from hidden unit 2 of layer 1 to the output" in text
+    assert "W2[2,0]" in text and "the weight from h1.3 to ŷ" in text
     assert f"{grad:.2e}" in text
-    assert f"{-10 * grad:.2e}" in text or f"{-10 * grad:.4f}" in text
-    assert view.picker.currentText() == "W2[2,0]"
+    assert f"next update <b>{significant(-10 * grad, 3)}</b>" in text
+    assert view.picker.currentText() == "W2[2,0] (h1.3 → ŷ)"
     # Picking a bias in the list.
-    view._picked(view.picker.findText("b1[0,3]"))
-    assert "the bias of hidden unit 3 of layer 1" in view.weight_label.text()
+    view._picked(view.picker.findText("b1[0,3] (bias of h1.4)"))
+    assert "the bias of h1.4" in view.weight_label.text()
     # Stepping one epoch changes the numbers shown.
     before = view.weight_label.text()
     t.run(1)
@@ -92,9 +97,141 @@ def test_gradient_check_button_agrees_to_1e_6(view, qtbot):
     qtbot.waitUntil(lambda: view.last_check is not None and view._check_thread is None, timeout=10_000)
     check = view.last_check
     assert check.max_relative < 1e-6
-    assert np.allclose(check.analytic, t.network.gradient(t.data.X, t.data.y), rtol=0, atol=0)
+    assert np.array_equal(check.analytic, t.gradient()[1])  # the gradient of the pass that trains
     assert "✓ agree" in view.check_label.text()
     assert view.check_table.rowCount() == 17
+
+
+def test_gradient_check_button_sees_a_wrong_training_gradient(view, qtbot, monkeypatch):
+    t = tutorial(300)
+    real = Kernel.loss_and_gradient
+
+    def one_gradient_off(self):
+        loss = real(self)
+        self.grad[13] *= 1.01
+        return loss
+
+    monkeypatch.setattr(Kernel, "loss_and_gradient", one_gradient_off)
+    view.set_state(t.network, t.data, t.settings, t.epoch)
+    qtbot.waitUntil(lambda: view.last_pass is not None)
+    view.check_button.click()
+    qtbot.waitUntil(lambda: view.last_check is not None and view._check_thread is None, timeout=10_000)
+    assert "✗ differ" in view.check_label.text()
+    assert "at W2[1,0] (h1.2 → ŷ)" in view.check_label.text()
+    assert view.check_table.item(0, 0).text() == "W2[1,0] (h1.2 → ŷ)"
+
+
+def show(view, qtbot, t: Trainer, label: str, from_trainer: bool = True) -> str:
+    """Show the trainer's state (with its optimizer and shuffler, as the window sends them), pick
+    a parameter in the list as a user does, and return the text about it."""
+    extra = (t.optimizer.copy(), t.rng_state) if from_trainer else ()
+    view.set_state(t.network.copy(), t.data, t.settings, t.epoch, *extra)
+    qtbot.waitUntil(lambda: view.picker.findText(label) >= 0)
+    index = view.picker.findText(label)
+    view.picker.setCurrentIndex(index)
+    view.picker.activated.emit(index)
+    qtbot.waitUntil(lambda: label.split()[0] in view.weight_label.text())
+    return view.weight_label.text()
+
+
+def chain_products(text: str) -> tuple[list[str], str]:
+    """The printed products of the chain-rule table, and their printed sum."""
+    return (re.findall(r"class='product'>([^<]*)<", text),
+            re.search(r"class='sum'><b>([^<]*)<", text).group(1))
+
+
+@pytest.mark.parametrize("optimizer, real", [("adam", -9.70e-03), ("momentum", 2.71e-04)])
+def test_next_update_is_the_step_the_optimizer_really_takes(view, qtbot, optimizer, real):
+    t = Trainer(Network.initialised([2, 4, 1], seed=42), datasets.xor(),
+                TrainSettings(lr=0.5, optimizer=optimizer))
+    t.run(50)
+    text = show(view, qtbot, t, "W2[0,0] (h1.1 → ŷ)")
+    before = t.network.params[flat_index(t.network, 1, 0, 0)]
+    t.run(1)
+    after = t.network.params[flat_index(t.network, 1, 0, 0)]
+    assert after - before == pytest.approx(real, rel=5e-3)  # the issue's figures
+    assert f"next update <b>{significant(after - before, 3)}</b> → next value <b>{after:.4f}</b>" in text
+    assert ("Adam, update 51:" if optimizer == "adam" else "0.9 × the previous step") in text
+    assert "makes it smaller" in text if optimizer == "adam" else "makes it larger" in text
+
+
+def test_next_update_without_a_trainer_is_the_first_step_and_says_so(view, qtbot):
+    t = Trainer(Network.initialised([2, 4, 1], seed=42), datasets.xor(),
+                TrainSettings(lr=0.5, optimizer="adam"))
+    t.run(50)
+    text = show(view, qtbot, t, "W2[0,0] (h1.1 → ŷ)", from_trainer=False)
+    assert "Adam, update 1:" in text and "Training starts here." in text
+    # Adam's first step: lr g / (|g| + eps), close to lr against the gradient's sign.
+    g = t.gradient()[1][flat_index(t.network, 1, 0, 0)]
+    assert f"next update <b>{significant(-0.5 * g / (abs(g) + 1e-8), 3)}</b>" in text
+
+
+def test_next_update_with_mini_batches_names_the_batch(view, qtbot):
+    data = datasets.generate("moons", n=40, seed=1, test_fraction=0)
+    t = Trainer(Network.initialised([2, 4, 1], seed=42), data, TrainSettings(lr=0.5, batch_size=16, seed=3))
+    t.run(4)
+    text = show(view, qtbot, t, "W1[1,2] (x₂ → h1.3)")
+    assert "the next mini-batch: 16 of the 40 points, the first of 3 updates in the next epoch" in text
+    i = flat_index(t.network, 0, 1, 2)
+    assert f"this batch's gradient for the parameter: {significant(view.last_update.gradient[i], 3)}" in text
+    before = t.network.params[i]
+    first = []
+    real_step = t.optimizer.step
+    t.optimizer.step = lambda params, grad: (real_step(params, grad), first.append(params[i]))
+    t.run(1)
+    assert f"next update <b>{significant(first[0] - before, 3)}</b>" in text
+
+
+def test_chain_rule_rows_add_up_to_the_printed_gradient(view, qtbot):
+    t = tutorial(1000)
+    text = show(view, qtbot, t, "W2[1,0] (h1.2 → ŷ)")
+    products, total = chain_products(text)
+    assert len(products) == 4
+    assert sum(Decimal(p) for p in products) == Decimal(total)
+    gradient = t.network.passes(t.data.X, t.data.y).dW[1][1, 0]
+    assert f"{gradient:.2e}" == "1.70e-04" and abs(float(total) - gradient) < 1e-7
+    assert not re.search(r">-0(\.0*)?(e[-+]\d+)?<", text)
+
+
+def test_chain_rule_rows_add_up_with_hidden_samples(view, qtbot):
+    data = datasets.generate("circle", n=50, seed=2, test_fraction=0)
+    t = Trainer(Network.initialised([2, 4, 1], "tanh", seed=1), data, TrainSettings(lr=0.5))
+    t.run(30)
+    products, total = chain_products(show(view, qtbot, t, "b1[0,2] (bias of h1.3)"))
+    assert len(products) == 7 and "the other 44 samples, added up" in view.weight_label.text()
+    assert sum(Decimal(p) for p in products) == Decimal(total)
+
+
+@pytest.mark.parametrize("parts, total, texts, sum_text", [
+    ([0.0186234, -0.0240178, -0.0255521, 0.0311163], 0.0001698, None, "0.0001698"),
+    ([1e-9, -3e-9], -2e-9, ["1.00e-09", "-3.00e-09"], "-2.00e-09"),
+    ([0.5, 0.25], 0.75, ["0.500", "0.250"], "0.750"),
+    ([1 / 3, 1 / 3, 1 / 3], 1.0, ["0.34", "0.33", "0.33"], "1.00"),  # never adds up rounded to nearest
+    ([-1 / 3, -1 / 3, -1 / 3], -1.0, ["-0.33", "-0.33", "-0.34"], "-1.00"),
+    ([-1e-12, 0.2], 0.2 - 1e-12, ["0.000", "0.200"], "0.200"),
+])
+def test_addends_add_up(parts, total, texts, sum_text):
+    shown, shown_total = addends(parts, total)
+    assert len(shown) == len(parts)
+    if texts is not None:
+        assert shown == texts
+    if sum_text is not None:
+        assert shown_total == sum_text
+    assert not any(t.startswith("-0") and not t.strip("-0.e+") for t in shown)
+    assert sum(Decimal(t) for t in shown) == Decimal(shown_total)
+
+
+def test_the_inspector_names_its_loss_and_includes_the_penalty(view, qtbot):
+    t = Trainer(Network.initialised([2, 4, 1], seed=42), datasets.xor(), TrainSettings(lr=1.0, l1=0.01))
+    t.run(200)
+    view.set_state(t.network, t.data, t.settings, t.epoch)
+    qtbot.waitUntil(lambda: view.last_pass is not None)
+    loss = t.gradient()[0]  # the trainer's loss of these weights, with the L1 term
+    assert abs(loss - t.network.loss_value(t.data.X, t.data.y)) > 1e-4
+    assert f"loss of these weights <b>{loss:.4f}</b>" in view.summary.text()
+    assert f"loss of these weights = <b>{loss:.4f}</b>" in view.loss_label.text()
+    assert "0.01·Σ|W| (L1 penalty)" in view.loss_label.text()
+    assert "status bar" in view.summary.toolTip()
 
 
 def test_hidden_panel_does_no_work_until_shown(qtbot):
