@@ -172,7 +172,9 @@ class Session:
         snap = self.latest
         if self.past is not None:
             settings = snap.settings if snap is not None else self.setup.settings
-            return Shown(self.past.network, self.data, settings, self.past.epoch, True, None)
+            # Resuming from a past epoch starts a fresh optimizer; the shuffler is not rewound.
+            rng_state = snap.rng_state if snap is not None else None
+            return Shown(self.past.network, self.data, settings, self.past.epoch, True, None, None, rng_state)
         if snap is not None:
             return Shown(snap.network, snap.data, snap.settings, snap.epoch, False, snap, snap.optimizer,
                          snap.rng_state)

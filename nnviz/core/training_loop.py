@@ -22,7 +22,6 @@ tests drive it directly, with a fake clock and no thread:
 
 from __future__ import annotations
 
-import copy
 import math
 import time
 from collections import deque
@@ -424,7 +423,7 @@ class TrainingLoop:
             epochs_per_s=self.epochs_per_s(),
             running=self.training,
             commands_applied=self.applied,
-            optimizer=copy.deepcopy(trainer.optimizer),
+            optimizer=trainer.optimizer.copy(),
             rng_state=trainer.rng_state,
             message=self.message,
         )
