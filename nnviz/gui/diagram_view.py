@@ -39,13 +39,17 @@ MAX_EDGE_WIDTH = 9.0
 
 
 def edge_width(w: np.ndarray) -> np.ndarray:
-    """Pixel width of the line for weight(s) ``w``: thin but visible at 0, capped for huge weights."""
-    return np.minimum(0.4 + 1.6 * np.abs(w), MAX_EDGE_WIDTH)
+    """Pixel width of the line for weight(s) ``w``: thin but visible at 0, capped for huge weights.
+
+    A NaN weight (left by a diverged run) is drawn as wide as the largest: it is not small.
+    """
+    return np.minimum(0.4 + 1.6 * np.nan_to_num(np.abs(w), nan=np.inf, posinf=np.inf), MAX_EDGE_WIDTH)
 
 
 def _mix(hex_colour: str, amount: float) -> QColor:
+    """``hex_colour`` faded towards white: 0 is white, 1 the colour itself (NaN: the colour, it is not small)."""
     c = QColor(hex_colour)
-    a = min(max(amount, 0.0), 1.0)
+    a = 1.0 if math.isnan(amount) else min(max(amount, 0.0), 1.0)
     return QColor(*(round(255 + (v - 255) * a) for v in (c.red(), c.green(), c.blue())))
 
 

@@ -8,7 +8,7 @@ from PySide6.QtCore import QEvent, QPointF
 from PySide6.QtWidgets import QToolTip
 
 from nnviz.core.network import Network
-from nnviz.gui.diagram_view import DiagramView
+from nnviz.gui.diagram_view import MAX_EDGE_WIDTH, DiagramView, edge_width
 
 
 def edge_midpoint(view, k, i, j) -> QPointF:
@@ -117,3 +117,18 @@ def test_view_menu_toggles_unit_maps_and_the_plane_follows_the_boundary(qtbot, w
     assert not diagram.show_unit_maps
     window.unit_maps_action.trigger()
     assert diagram.show_unit_maps
+
+
+def test_a_network_with_nan_weights_is_drawn_without_warnings(qtbot):
+    # A diverged run can leave NaN weights behind (the update before the loss became NaN).
+    view = DiagramView()
+    qtbot.addWidget(view)
+    view.resize(400, 300)
+    net = Network.initialised([2, 4, 1], seed=1)
+    net.W[0][0, 1] = np.nan
+    net.W[1][2, 0] = np.inf
+    net.b[0][0, 3] = np.nan
+    view.set_network(net)
+    assert not view.grab().isNull()  # filterwarnings=error: a NaN cast to int would fail here
+    widths = edge_width(np.array([np.nan, np.inf, -np.inf, 0.0]))
+    assert np.all(np.isfinite(widths)) and widths[1] == widths[2] == MAX_EDGE_WIDTH
