@@ -125,8 +125,9 @@ class DiagramView(QWidget):
             elif activation == "tanh":
                 lo, hi = -1.0, 1.0
             else:
-                m = float(np.nanmax(np.abs(grid))) if grid.size else 1.0
-                m = m if np.isfinite(m) and m > 0 else 1.0
+                finite = np.abs(grid[np.isfinite(grid)])  # a diverged network's maps may be all NaN
+                m = float(finite.max()) if finite.size else 1.0
+                m = m if m > 0 else 1.0
                 lo, hi = -m, m
             with np.errstate(all="ignore"):  # a diverging network's outputs overflow float32 here
                 scaled = (np.nan_to_num(grid).astype(np.float64) - lo) / (hi - lo) * 255

@@ -9,6 +9,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pyqtgraph as pg
+import shiboken6
 import pytest
 from PySide6.QtCore import QSettings
 
@@ -78,8 +79,9 @@ def window(qtbot, store, dialogs):
     qtbot.waitExposed(w)
     assert w.wait_for_sync()
     yield w
-    w.close_without_asking()
-    qtbot.waitUntil(lambda: not w.worker.isRunning(), timeout=2000)
+    if shiboken6.isValid(w):
+        w.close_without_asking()
+        qtbot.waitUntil(lambda: not w.worker.isRunning(), timeout=2000)
 
 
 @pytest.fixture(autouse=True)

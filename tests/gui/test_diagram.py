@@ -124,10 +124,11 @@ def test_a_network_with_nan_weights_is_drawn_without_warnings(qtbot):
     view = DiagramView()
     qtbot.addWidget(view)
     view.resize(400, 300)
-    net = Network.initialised([2, 4, 1], seed=1)
+    net = Network.initialised([2, 4, 1], activation="relu", seed=1)  # relu: maps scaled by their largest value
     net.W[0][0, 1] = np.nan
     net.W[1][2, 0] = np.inf
     net.b[0][0, 3] = np.nan
+    net.W[0][:, 2] = np.nan  # unit h1.3's map is all NaN
     view.set_network(net)
     assert not view.grab().isNull()  # filterwarnings=error: a NaN cast to int would fail here
     widths = edge_width(np.array([np.nan, np.inf, -np.inf, 0.0]))
