@@ -126,6 +126,11 @@ class HistoryView(Panel):
     def refresh(self, state: State | None = None) -> None:
         h = self.history
         if h is None or len(h) == 0:
+            self.slider.blockSignals(True)
+            self.slider.setRange(0, 0)
+            self.slider.blockSignals(False)
+            self.curve.setData([], [])
+            self._update_controls()
             return
         self.curve.setData(h.epochs.copy(), np.clip(h.losses, 1e-300, None))
         # Thinning renumbers snapshots: a scrubbed slider stays on its epoch, not its index.
@@ -164,10 +169,19 @@ class HistoryView(Panel):
             "thinning evenly as training goes on)</span>")
 
     # -- scrubbing ------------------------------------------------------------------
+    def forget_after(self, epoch: int) -> None:
+        """Training went back to ``epoch`` (a reset, a resume): later snapshots describe a lost future."""
+        if self.history is None:
+            return
+        self.history.truncate(epoch)
+        self._dirty = True
+        self.flush()  # now, not at the next redraw: the slider must not point past the end
+
     def _slid(self, index: int) -> None:
         h = self.history
         if h is None or len(h) == 0:
             return
+        index = min(index, len(h) - 1)
         self.live = index >= len(h) - 1
         self._scrub_epoch = h.epoch(index)
         self._update_controls()
@@ -207,7 +221,7 @@ class HistoryView(Panel):
         if self.history is None or len(self.history) == 0:
             return
         past = self.past()
-        self.history.truncate(past.epoch)
+        self.forget_after(past.epoch)
         self.sigResume.emit(past)
         self.show_live()
 

@@ -60,7 +60,7 @@ class LearningPanels:
     def _run_started(self, start: RunStart) -> None:
         # A run starting back at an earlier epoch (a reset, a resume) rewrites the future.
         if self.history.history is not None and self.history.history.accepts(start.network):
-            self.history.history.truncate(start.epoch - 1)
+            self.history.forget_after(start.epoch - 1)
 
     def _follow_shown(self, shown: Shown) -> None:
         if not shown.past:

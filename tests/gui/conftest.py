@@ -9,7 +9,6 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pyqtgraph as pg
-import shiboken6
 import pytest
 from PySide6.QtCore import QSettings
 
@@ -72,16 +71,18 @@ def store(tmp_path):
 def window(qtbot, store, dialogs):
     from nnviz.gui.main_window import MainWindow
 
+    # Not given to qtbot.addWidget: pytest-qt would close and delete it before this
+    # fixture's teardown, while its training thread may still be finishing.
     w = MainWindow(store=store, dialogs=dialogs)
-    qtbot.addWidget(w)
     w.resize(1280, 800)
     w.show()
     qtbot.waitExposed(w)
     assert w.wait_for_sync()
     yield w
-    if shiboken6.isValid(w):
-        w.close_without_asking()
-        qtbot.waitUntil(lambda: not w.worker.isRunning(), timeout=2000)
+    w.close_without_asking()
+    qtbot.waitUntil(w.threads_stopped, timeout=2000)
+    w.deleteLater()
+    qtbot.wait(1)
 
 
 @pytest.fixture(autouse=True)

@@ -160,3 +160,17 @@ def test_dialog_exports_in_a_thread_with_progress_and_can_cancel(qtbot, tmp_path
     qtbot.waitUntil(lambda: dialog.thread is None, timeout=20_000)
     assert dialog.result_frames < 2000
     assert not (tmp_path / "cancelled.gif").exists()
+
+
+def test_forgetting_the_future_updates_the_slider_at_once(view, qtbot):
+    t = tutorial()
+    train_and_record(view, t, 10, 1)
+    assert view.slider.maximum() == 9
+    view.forget_after(3)  # a reset or a resume went back to epoch 3
+    assert view.slider.maximum() == len(view.history) - 1 == 3
+    with qtbot.waitSignal(view.sigScrubbed) as blocker:
+        view.slider.setValue(2)
+    assert blocker.args[0].epoch == 2
+    view.forget_after(-1)  # back to before epoch 0: nothing is left
+    assert view.slider.maximum() == 0 and len(view.history) == 0
+    assert not view.resume_button.isEnabled()

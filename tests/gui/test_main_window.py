@@ -177,6 +177,7 @@ def test_geometry_and_settings_persist(qtbot, store, dialogs):
     first.controls.set_speed_index(3)
     first.log_scale_action.trigger()
     first.close_without_asking()
+    qtbot.waitUntil(first.threads_stopped, timeout=2000)
     second = MainWindow(store=store, dialogs=dialogs)
     qtbot.addWidget(second)
     second.show()
@@ -188,6 +189,7 @@ def test_geometry_and_settings_persist(qtbot, store, dialogs):
         assert not second.loss_view.log_scale
     finally:
         second.close_without_asking()
+        qtbot.waitUntil(second.threads_stopped, timeout=2000)
 
 
 def test_every_control_and_action_explains_itself(window):

@@ -174,7 +174,8 @@ class RandomUser:
             compare.stop()
             return
         self.log.append("compare sweep")
-        compare.epochs.setValue(self.rng.randrange(20, 200))
+        for spin in (compare.lr_epochs, compare.hidden_epochs, compare.other_epochs):
+            spin.setValue(self.rng.randrange(20, 200))
         self.pick([compare.run_lr_sweep, compare.run_hidden_sweep, compare.add_current])()
 
     def wait(self) -> None:
