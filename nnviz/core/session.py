@@ -62,6 +62,18 @@ COORDINATE_LIMIT = 1e6
 PARAMETER_LIMIT = 1e6
 
 
+# Generated problems that the default 2-4-1 network cannot solve well: the hidden layers their usual
+# solution needs, and what to tell the learner (once per session, when the network is smaller).
+CAPACITY_HINTS = {
+    "spiral": ((8, 8), "spiral usually needs two hidden layers of 8 or more"),
+}
+
+
+def too_small(hidden: tuple[int, ...], needed: tuple[int, ...]) -> bool:
+    """Whether ``hidden`` has fewer layers than ``needed``, or fewer units in one of them."""
+    return len(hidden) < len(needed) or any(h < n for h, n in zip(hidden, needed))
+
+
 def check_coordinates(data: Dataset, source: str = "the data") -> None:
     """Refuse points the window cannot show (``DataError`` naming the first one)."""
     for X, which in ((data.X, "training"), (data.X_test, "test")):
@@ -144,6 +156,7 @@ class Session:
         self.latest: Snapshot | None = None
         self.past: PastEpoch | None = None
         self._saved_epoch = 0
+        self._hinted: set[str] = set()  # data sets whose capacity hint was already given
         self._listeners: list[Callable[[str, object], None]] = []
 
     # -- listening -------------------------------------------------------------------------
@@ -313,8 +326,17 @@ class Session:
             self._emit("message", "Data redrawn; training continues from the current weights")
         else:
             self._start_run(self.setup.model.build(), data, self.setup.settings, 0,
-                            f"Data set changed to {spec.name}: weights reset")
+                            f"Data set changed to {spec.name}: weights reset{self._capacity_hint(spec.name)}")
         self._touch()
+
+    def _capacity_hint(self, name: str) -> str:
+        if name not in CAPACITY_HINTS or name in self._hinted:
+            return ""
+        needed, text = CAPACITY_HINTS[name]
+        if not too_small(self.setup.model.hidden, needed):
+            return ""
+        self._hinted.add(name)
+        return f". Tip: {text}"
 
     def use_dataset(self, data: Dataset, spec: DataSpec | None = None, source: str = "") -> None:
         """Train on a whole new data set (a preset or imported points); the weights are reset."""

@@ -163,8 +163,10 @@ class HistoryView(Panel):
         self.epoch_label.setText(f"epoch {epoch:,}" + ("  (live)" if self.live else ""))
         mb = h.nbytes / (1024 * 1024)
         spacing = "every frame so far" if h.stride == 1 else f"at most one per {h.stride:,} epochs"
+        first, last = int(h.epochs[0]), int(h.epochs[-1])
+        what = f"snapshot, epoch {first:,}" if n == 1 else f"snapshots, epochs {first:,}–{last:,}"
         self.info.setText(
-            f"<b>{n:,}</b> snapshots of epochs {int(h.epochs[0]):,}–{int(h.epochs[-1]):,} "
+            f"<b>{n:,}</b> {what} "
             f"<span style='color:{MUTED}'>({spacing}; at most {h.capacity:,} kept in {mb:.1f} MB, "
             "thinning evenly as training goes on)</span>")
 

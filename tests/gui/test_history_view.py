@@ -174,3 +174,11 @@ def test_forgetting_the_future_updates_the_slider_at_once(view, qtbot):
     view.forget_after(-1)  # back to before epoch 0: nothing is left
     assert view.slider.maximum() == 0 and len(view.history) == 0
     assert not view.resume_button.isEnabled()
+
+
+def test_the_summary_reads_naturally_for_one_snapshot_and_for_many(view):
+    t = tutorial()
+    train_and_record(view, t, 1, 1)
+    assert "1</b> snapshot, epoch 0 " in view.info.text()
+    train_and_record(view, t, 2, 1)
+    assert "3</b> snapshots, epochs 0–2 " in view.info.text()
