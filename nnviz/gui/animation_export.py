@@ -1,8 +1,8 @@
 """Export training as an animated GIF or MP4: decision boundary, network diagram and loss curve.
 
 Every frame is painted with ``QPainter`` onto a ``QImage``, which Qt allows
-off the GUI thread (widgets are not), so the whole export runs in a
-``CallThread`` while a progress dialog stays responsive and can cancel it.
+off the GUI thread (widgets are not), so the whole export runs as a
+background job (``jobs.py``) while the dialog shows progress and can cancel it.
 Frames come from the weight snapshots of ``SnapshotHistory``: frame i shows
 the newest snapshot at or before its epoch, labelled with that snapshot's
 real epoch.  Encoding is imageio's: Pillow for GIF, imageio-ffmpeg for MP4.
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+import tempfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,20 +25,20 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
-    QMessageBox,
-    QProgressDialog,
+    QProgressBar,
     QPushButton,
     QSpinBox,
     QWidget,
 )
 
 from nnviz.core.datasets import Dataset
+from nnviz.core.errors import NnvizError
 from nnviz.core.network import Network
 from nnviz.core.plane import plane_points, square_bounds
 from nnviz.core.snapshots import SnapshotHistory
-from nnviz.gui import theme
-from nnviz.gui.panel import CallThread
+from nnviz.gui import jobs, theme
 
 WIDTH, HEIGHT = 960, 384  # multiples of 16, so ffmpeg encodes them as they are
 HEADER = 40
@@ -243,50 +244,108 @@ def image_array(image: QImage) -> np.ndarray:
     return buffer.reshape(h, stride)[:, : 3 * w].reshape(h, w, 3).copy()
 
 
-def export_animation(path: str, movie: Movie, fps: float, thread: CallThread | None = None) -> int:
-    """Render and encode every frame; returns the number written (fewer if cancelled, and the file removed)."""
+class ExportPathError(NnvizError, ValueError):
+    """The file chosen for an export cannot be written; nothing was started."""
+
+
+def export_path(text: str, format_name: str) -> str:
+    """The file an export writes, from what the user typed; raises ExportPathError, one line.
+
+    A name without the format's extension gets it ("run" or "run.v2" becomes
+    "run.gif"/"run.v2.gif"), so a file never fails later for want of one.  A
+    symbolic link is followed: the file it points to is replaced, the link stays.
+    """
+    ext = FORMATS[format_name]
+    path = os.path.expanduser(text.strip())
+    if not path:
+        raise ExportPathError("Choose a file to export to.")
+    if path.endswith(("/", os.sep)) or os.path.isdir(path):
+        raise ExportPathError(f"{path} is a folder; add a file name.")
+    given = os.path.splitext(path)[1].lower()
+    if given in FORMATS.values() and given != ext:
+        raise ExportPathError(f"{os.path.basename(path)} ends in {given}, but the format is {format_name}; "
+                              "change one of them.")
+    if given != ext:
+        path += ext
+    path = os.path.realpath(path)
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise ExportPathError(f"{path} is not a regular file; choose another name.")
+    folder = os.path.dirname(path)
+    if not os.path.isdir(folder):
+        raise ExportPathError(f"There is no folder {folder}.")
+    if not os.access(folder, os.W_OK):
+        raise ExportPathError(f"The folder {folder} cannot be written to.")
+    return path
+
+
+def export_animation(path: str, movie: Movie, fps: float, job=None) -> int:
+    """Render and encode every frame to ``path``; returns the number of frames written.
+
+    ``job`` (a ``jobs.Job``, or anything with ``cancelled`` and ``progress``)
+    can cancel between frames.  The frames go to a temporary file beside
+    ``path``, which replaces it only once complete: a cancelled or failed
+    export leaves whatever was at ``path`` as it was, and no partial file.
+    """
     import imageio.v2 as iio2
     import imageio.v3 as iio
 
     ext = os.path.splitext(path)[1].lower()
+    if ext not in FORMATS.values():
+        raise ExportPathError(f"cannot export {ext or 'a file without extension'}; choose .gif or .mp4")
     n = len(movie.networks)
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=f".part{ext}",
+                               dir=os.path.dirname(os.path.abspath(path)))
+    os.close(fd)
     written = 0
-    if ext == ".gif":
-        writer = iio.imopen(path, "w", plugin="pillow")
-        write = lambda frame: writer.write(frame, duration=1000.0 / fps, loop=0)
-    elif ext == ".mp4":
-        writer = iio2.get_writer(path, format="FFMPEG", mode="I", fps=fps, codec="libx264", macro_block_size=16,
-                                 pixelformat="yuv420p", ffmpeg_log_level="error")
-        write = writer.append_data
-    else:
-        raise ValueError(f"cannot export {ext or 'a file without extension'}; choose .gif or .mp4")
     try:
-        for i in range(n):
-            if thread is not None and thread.cancelled:
-                break
-            write(image_array(render_frame(movie, i)))
-            written += 1
-            if thread is not None:
-                thread.progress(written, n)
+        if ext == ".gif":
+            writer = iio.imopen(tmp, "w", plugin="pillow", extension=ext)
+            write = lambda frame: writer.write(frame, duration=1000.0 / fps, loop=0)
+        else:
+            writer = iio2.get_writer(tmp, format="FFMPEG", mode="I", fps=fps, codec="libx264",
+                                     macro_block_size=16, pixelformat="yuv420p", ffmpeg_log_level="error")
+            write = writer.append_data
+        try:
+            for i in range(n):
+                if job is not None and job.cancelled:
+                    break
+                write(image_array(render_frame(movie, i)))
+                written += 1
+                if job is not None:
+                    job.progress(written, n)
+        finally:
+            writer.close()
+        if written == n:
+            # mkstemp made the file private; give it the mode a plain new file would have.
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+            os.replace(tmp, path)
     finally:
-        writer.close()
-    if written < n:
-        os.remove(path)  # a cancelled export leaves nothing half-written behind
+        if os.path.exists(tmp):
+            os.remove(tmp)
     return written
 
 
 # -- the dialog -------------------------------------------------------------------------
 class ExportDialog(QDialog):
-    """Choose epoch range, frame count, frame rate and file; export with a cancellable progress dialog."""
+    """Choose epoch range, frame count, frame rate and file; export with progress and Cancel.
+
+    The export runs as a ``jobs.Job``: it holds copies of the frames' data and
+    no reference to this dialog, so the dialog may be cancelled, closed or
+    deleted at any moment.  Progress shows in a bar inside the dialog (a modal
+    ``QProgressDialog`` runs a nested event loop in ``setValue``, during which
+    the dialog could be deleted under it).  Closing the dialog cancels the export.
+    """
 
     def __init__(self, history: SnapshotHistory, data: Dataset, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export training animation")
         self.history, self.data = history, data
-        self.thread: CallThread | None = None
-        self.progress: QProgressDialog | None = None
+        self.job: jobs.Job | None = None
         self.result_frames: int | None = None
         self.error: str | None = None
+        self._planned = 0
         last = int(history.epochs[-1]) if len(history) else 0
         self.first = self._spin(0, last, 0)
         self.last = self._spin(0, last, last)
@@ -301,6 +360,12 @@ class ExportDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.path, 1)
         row.addWidget(browse)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setFormat("frame %v of %m")
+        self.progress_bar.hide()
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.hide()
         form = QFormLayout(self)
         form.addRow("From epoch", self.first)
         form.addRow("To epoch", self.last)
@@ -308,10 +373,15 @@ class ExportDialog(QDialog):
         form.addRow("Frames per second", self.fps)
         form.addRow("Format", self.format)
         form.addRow("File", row)
+        form.addRow(self.progress_bar)
+        form.addRow(self.message)
+        self._inputs = (self.first, self.last, self.frames, self.fps, self.format, self.path, browse)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export")
+        self.export_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.export_button.setText("Export")
+        self.cancel_button = buttons.button(QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.start)
-        buttons.rejected.connect(self.reject)
+        buttons.rejected.connect(self._cancel_clicked)
         form.addRow(buttons)
 
     @staticmethod
@@ -322,8 +392,8 @@ class ExportDialog(QDialog):
         return spin
 
     def _format_changed(self, name: str) -> None:
-        stem = os.path.splitext(self.path.text())[0]
-        self.path.setText(stem + FORMATS[name])
+        stem, ext = os.path.splitext(self.path.text())
+        self.path.setText((stem if ext.lower() in FORMATS.values() else self.path.text()) + FORMATS[name])
 
     def _browse(self) -> None:
         ext = FORMATS[self.format.currentText()]
@@ -331,58 +401,85 @@ class ExportDialog(QDialog):
         if path:
             self.path.setText(path if path.lower().endswith(ext) else path + ext)
 
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    @property
+    def exporting(self) -> bool:
+        return self.job is not None
+
     def start(self) -> None:
-        """Plan the frames here, render and encode them in a thread, show progress."""
-        path = self.path.text()
+        """Check the file name, plan the frames here, render and encode them in a job."""
+        if self.exporting:
+            return
+        try:
+            path = export_path(self.path.text(), self.format.currentText())
+        except ExportPathError as exc:
+            self._say(str(exc))
+            return
         first, last = sorted((self.first.value(), self.last.value()))
         frames = plan_frames(self.history, first, last, self.frames.value())
         if not frames:
-            QMessageBox.warning(self, "Export animation", "There are no snapshots to export yet.")
+            self._say("There are no snapshots to export yet.")
             return
+        self.path.setText(path)
         movie = make_movie(self.history, self.data, frames)
         fps = float(self.fps.value())
-        self.thread = CallThread(lambda t: export_animation(path, movie, fps, t), self)
-        self.progress = QProgressDialog(f"Writing {len(frames)} frames to {os.path.basename(path)}…", "Cancel",
-                                        0, len(frames), self)
-        self.progress.setWindowModality(Qt.WindowModality.WindowModal)
-        self.progress.setMinimumDuration(0)
-        self.progress.canceled.connect(self.thread.cancel)
-        self.thread.sigProgress.connect(self._progressed)
-        self.thread.sigDone.connect(self._done)
-        self.thread.sigFailed.connect(self._failed)
-        self.thread.finished.connect(self._finished)
-        self.thread.start()
+        self.result_frames, self.error, self._planned = None, None, len(frames)
+        self.job = jobs.Job(lambda job: export_animation(path, movie, fps, job),
+                            f"Exporting animation to {os.path.basename(path)}", unit="frame",
+                            ask_before_quit=True)
+        self.job.sigProgress.connect(self._progressed)
+        self.job.sigDone.connect(self._done)
+        self.job.sigFailed.connect(self._failed)
+        self.job.sigFinished.connect(self._finished)
+        self.progress_bar.setRange(0, len(frames))
+        self.progress_bar.setValue(0)
+        self.progress_bar.show()
+        self._say(f"Writing {len(frames)} frames to {os.path.basename(path)}…")
+        for widget in self._inputs:
+            widget.setEnabled(False)
+        self.export_button.setEnabled(False)
+        self.job.start()
 
     def _progressed(self, done: int, total: int) -> None:
-        if self.progress is None:
-            return
-        if self.progress.wasCanceled() and self.thread is not None:
-            self.thread.cancel()  # however the dialog was cancelled (button, Escape, cancel())
-            return
-        self.progress.setValue(done)
+        self.progress_bar.setValue(done)
 
     def _done(self, written: int) -> None:
         self.result_frames = written
 
     def _failed(self, message: str) -> None:
         self.error = message
-        QMessageBox.warning(self, "Export animation", f"The export failed: {message}")
 
     def _finished(self) -> None:
-        if self.thread is not None:
-            self.thread.wait()
-        if self.progress is not None:
-            self.progress.reset()
-            self.progress.deleteLater()
-            self.progress = None
-        self.thread = None
-        if self.error is None:
+        self.job = None
+        for widget in self._inputs:
+            widget.setEnabled(True)
+        self.export_button.setEnabled(True)
+        self.progress_bar.hide()
+        if self.error is not None:
+            self._say(f"The export failed: {self.error}")
+        elif self.result_frames != self._planned:  # a cancel that came after the last frame still wrote it
+            self._say("Export cancelled; no file was written.")
+        else:
+            self._say("")
             self.accept()
 
     def cancel_export(self) -> None:
-        if self.thread is not None:
-            self.thread.stop()
+        """Ask a running export to stop; returns at once (the file is not written)."""
+        if self.job is not None:
+            self.job.cancel()
+            self._say("Cancelling…")
+
+    def _cancel_clicked(self) -> None:
+        # During an export, Cancel stops the export and keeps the dialog open.
+        if self.exporting:
+            self.cancel_export()
+        else:
+            self.reject()
 
     def done(self, result: int) -> None:
+        # However the dialog goes (Escape, its close button, reject, accept), a running export stops.
         self.cancel_export()
         super().done(result)
