@@ -211,13 +211,13 @@ class JobRegistry(QObject):
         super().__init__()
         self._jobs: list[Job] = []
 
-    def running(self) -> list[Job]:
-        """The jobs started and not yet ended, oldest first."""
-        return list(self._jobs)
+    def running(self, ask_before_quit_only: bool = False) -> list[Job]:
+        """The jobs started and not yet ended, oldest first (only those that ask, if so told)."""
+        return [job for job in self._jobs if job.ask_before_quit or not ask_before_quit_only]
 
     def descriptions(self, ask_before_quit_only: bool = False) -> list[str]:
         """What is running, in words: ["Exporting animation (frame 12 of 40)", …]."""
-        return [job.describe() for job in self._jobs if job.ask_before_quit or not ask_before_quit_only]
+        return [job.describe() for job in self.running(ask_before_quit_only)]
 
     def cancel_all(self) -> None:
         """Cancel every running job; returns at once (``sigAllEnded`` follows)."""

@@ -4,7 +4,7 @@ This is how a crash in the export's progress reporting was found: a 1-3
 frame export finishing while its progress dialog was going away.  The
 default count keeps the test to a few seconds; for a longer hunt run e.g.
 
-    NNVIZ_EXPORT_STRESS=2000 pytest tests/gui/test_export_stress.py
+    NNVIZ_EXPORT_STRESS=2000 pytest -o faulthandler_timeout=0 tests/gui/test_export_stress.py
 """
 
 from __future__ import annotations

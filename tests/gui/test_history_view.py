@@ -233,3 +233,26 @@ def test_an_export_through_a_link_replaces_the_file_it_points_to(tmp_path):
     assert export_animation(path, make_movie(h, t.data, plan_frames(h, 0, 49, 2)), fps=5) == 2
     assert os.path.islink(tmp_path / "link.gif")
     assert len(list(iio.imiter(str(tmp_path / "real.gif"), plugin="pillow"))) == 2
+
+
+def test_an_export_outlives_the_window_that_started_it(qtbot, tmp_path):
+    # The History panel (and with it the window and the dialog) goes while the export runs:
+    # the file is still completed, the registry hears the end, and nothing touches the dead widgets.
+    owner = HistoryView()
+    owner.show()
+    t = tutorial()
+    train_and_record(owner, t, frames=40, epochs_per_frame=5)
+    dialog = owner.open_export_dialog()
+    dialog.path.setText(str(tmp_path / "after.gif"))
+    dialog.frames.setValue(30)
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    job = dialog.job
+    written = []
+    job.sigDone.connect(written.append)
+    qtbot.waitUntil(lambda: dialog.progress_bar.value() >= 1, timeout=20_000)
+    assert jobs.registry().descriptions(ask_before_quit_only=True) == [job.describe()]
+    with qtbot.waitSignal(jobs.registry().sigAllEnded, timeout=30_000):
+        owner.deleteLater()
+    assert written == [30]
+    assert len(list(iio.imiter(str(tmp_path / "after.gif"), plugin="pillow"))) == 30
+    assert [p.name for p in tmp_path.iterdir()] == ["after.gif"]

@@ -97,8 +97,11 @@ def test_describe_counts_in_the_jobs_unit(qtbot):
     assert job.describe() == "Exporting animation (frame 12 of 40)"
     assert jobs.registry().descriptions(ask_before_quit_only=True) == ["Exporting animation (frame 12 of 40)"]
     other = jobs.start(lambda j: go_on.wait(5), "Training compared runs")
-    assert jobs.registry().descriptions() == ["Exporting animation (frame 12 of 40)", "Training compared runs"]
+    assert jobs.registry().descriptions() == ["Exporting animation (frame 12 of 40)",
+                                              "Training compared runs"]
     assert jobs.registry().descriptions(ask_before_quit_only=True) == ["Exporting animation (frame 12 of 40)"]
+    assert jobs.registry().running(ask_before_quit_only=True) == [job]
+    assert jobs.registry().running() == [job, other]
     go_on.set()
     qtbot.waitUntil(lambda: not job.running and not other.running, timeout=2000)
 
