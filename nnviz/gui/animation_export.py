@@ -362,11 +362,9 @@ class ExportDialog(QDialog):
         row.addWidget(browse)
         self.progress_bar = QProgressBar()
         self.progress_bar.setFormat("frame %v of %m")
-        self.progress_bar.hide()
         self.message = QLabel()
         self.message.setWordWrap(True)
-        self.message.hide()
-        form = QFormLayout(self)
+        form = self._form = QFormLayout(self)
         form.addRow("From epoch", self.first)
         form.addRow("To epoch", self.last)
         form.addRow("Frames", self.frames)
@@ -375,6 +373,8 @@ class ExportDialog(QDialog):
         form.addRow("File", row)
         form.addRow(self.progress_bar)
         form.addRow(self.message)
+        form.setRowVisible(self.progress_bar, False)  # rows, not only widgets: no empty gap
+        form.setRowVisible(self.message, False)
         self._inputs = (self.first, self.last, self.frames, self.fps, self.format, self.path, browse)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.export_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -403,7 +403,7 @@ class ExportDialog(QDialog):
 
     def _say(self, text: str) -> None:
         self.message.setText(text)
-        self.message.setVisible(bool(text))
+        self._form.setRowVisible(self.message, bool(text))
 
     @property
     def exporting(self) -> bool:
@@ -436,7 +436,7 @@ class ExportDialog(QDialog):
         self.job.sigFinished.connect(self._finished)
         self.progress_bar.setRange(0, len(frames))
         self.progress_bar.setValue(0)
-        self.progress_bar.show()
+        self._form.setRowVisible(self.progress_bar, True)
         self._say(f"Writing {len(frames)} frames to {os.path.basename(path)}…")
         for widget in self._inputs:
             widget.setEnabled(False)
@@ -457,7 +457,7 @@ class ExportDialog(QDialog):
         for widget in self._inputs:
             widget.setEnabled(True)
         self.export_button.setEnabled(True)
-        self.progress_bar.hide()
+        self._form.setRowVisible(self.progress_bar, False)
         if self.error is not None:
             self._say(f"The export failed: {self.error}")
         elif self.result_frames != self._planned:  # a cancel that came after the last frame still wrote it

@@ -224,12 +224,14 @@ class JobRegistry(QObject):
         for job in self._jobs:
             job.cancel()
 
-    def wait_all(self, timeout: float) -> bool:
-        """Block until every job's thread has ended, at most ``timeout`` seconds; True if all have.
+    def wait_all(self, timeout: float | None) -> bool:
+        """Block until every job's thread has ended, at most ``timeout`` seconds (None: no limit).
 
-        Only for after the event loop has ended (the application's last
-        lines): on a running loop it would freeze the window.
+        True if all have.  Only for after the event loop has ended (the
+        application's last lines): on a running loop it would freeze the window.
         """
+        if timeout is None:
+            return all(job.wait() for job in list(self._jobs))
         deadline = time.monotonic() + timeout
         return all(job.wait(max(0.0, deadline - time.monotonic())) for job in list(self._jobs))
 

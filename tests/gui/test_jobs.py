@@ -151,6 +151,7 @@ def test_wait_all_blocks_until_every_thread_has_ended(qtbot):
     started = time.monotonic()
     assert jobs.registry().wait_all(2.0)
     assert 0.15 < time.monotonic() - started < 1.0
+    assert jobs.registry().wait_all(None)
     assert first.wait(0) and second.wait(0)
     qtbot.waitUntil(lambda: not jobs.registry().running(), timeout=2000)
 
