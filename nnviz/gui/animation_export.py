@@ -433,7 +433,7 @@ class ExportDialog(QDialog):
         self.job.sigProgress.connect(self._progressed)
         self.job.sigDone.connect(self._done)
         self.job.sigFailed.connect(self._failed)
-        self.job.sigFinished.connect(self._finished)
+        self.job.finished.connect(self._finished)
         self.progress_bar.setRange(0, len(frames))
         self.progress_bar.setValue(0)
         self._form.setRowVisible(self.progress_bar, True)

@@ -18,7 +18,7 @@ Why it is built this way (the pattern of Orange3's ``concurrent.py``):
 - Progress is a one-slot mailbox, throttled to ``PROGRESS_HZ``: a fast job
   cannot flood the event queue, and the newest value always gets through.
 - ``cancel`` only sets a flag and returns; the GUI thread never waits for a
-  thread.  ``sigFinished`` says when the thread has really ended.
+  thread.  ``finished`` says when the thread has really ended.
 - ``registry()`` knows every running job, so quitting can ask what is
   running, cancel it all, and hear when the last one has ended.  Only after
   the event loop has ended may ``wait_all`` block.
@@ -65,15 +65,16 @@ class Job(QObject):
         The function returned this (also after a cancel, if it returned).
     sigFailed(str)
         The function raised; a one-line message.
-    sigFinished()
-        The thread has ended; always the last signal, exactly once.
+    finished()
+        The thread has ended; always the last signal, exactly once.  Named
+        as ``QThread.finished``, which code that ran its own thread connects to.
     """
 
     sigProgress = Signal(int, int)
     sigPartialResult = Signal(object)
     sigDone = Signal(object)
     sigFailed = Signal(str)
-    sigFinished = Signal()
+    finished = Signal()
     _sigPosted = Signal()  # emitted by the worker thread only
 
     def __init__(self, function: Callable[[Job], object], description: str, unit: str = "step",
@@ -106,12 +107,12 @@ class Job(QObject):
         return self
 
     def cancel(self) -> None:
-        """Ask the function to stop; returns at once (``sigFinished`` follows)."""
+        """Ask the function to stop; returns at once (``finished`` follows)."""
         self._cancel.set()
 
     @property
     def running(self) -> bool:
-        """Started and not yet reported as ended (``sigFinished`` not yet emitted)."""
+        """Started and not yet reported as ended (``finished`` not yet emitted)."""
         return self._thread is not None and not self._ended
 
     def describe(self) -> str:
@@ -192,7 +193,7 @@ class Job(QObject):
             self.sigDone.emit(value)
         else:
             self.sigFailed.emit(value)
-        self.sigFinished.emit()
+        self.finished.emit()
         registry()._remove(self)
 
 

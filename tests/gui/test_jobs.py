@@ -22,7 +22,7 @@ def record(job: jobs.Job) -> list[tuple]:
     job.sigPartialResult.connect(lambda value: seen.append(("partial", value)))
     job.sigDone.connect(lambda value: seen.append(("done", value)))
     job.sigFailed.connect(lambda message: seen.append(("failed", message)))
-    job.sigFinished.connect(lambda: seen.append(("finished",)))
+    job.finished.connect(lambda: seen.append(("finished",)))
     return seen
 
 
@@ -41,7 +41,7 @@ def test_result_progress_and_partial_results_arrive_in_order_on_the_gui_thread(q
     job = jobs.start(count, "Counting", unit="item")
     seen = record(job)
     job.sigProgress.connect(lambda *_: threads_seen.add(threading.current_thread()))
-    with qtbot.waitSignal(job.sigFinished, timeout=10_000):
+    with qtbot.waitSignal(job.finished, timeout=10_000):
         pass
     elapsed = time.monotonic() - started
     assert threads_seen == {gui_thread}
@@ -79,7 +79,7 @@ def test_a_failure_is_one_line_and_the_job_still_finishes(qtbot, capsys):
 
     job = jobs.start(fail, "Failing")
     seen = record(job)
-    with qtbot.waitSignal(job.sigFinished, timeout=2000):
+    with qtbot.waitSignal(job.finished, timeout=2000):
         pass
     assert seen == [("failed", "ValueError: the disk said no"), ("finished",)]
     assert "Traceback" in capsys.readouterr().err  # the details go to stderr, not to the user
