@@ -173,10 +173,10 @@ class BlockKernel:
         for start in range(0, self.m, self._rows):
             if start and self._stop():
                 raise Interrupted
-            stop = min(start + self._rows, self.m)
-            block = self._blocks[0] if stop - start == self._rows else self._blocks[1]
-            block.set_data(self._X[start:stop], self._y[start:stop])
-            share = (stop - start) / self.m
+            end = min(start + self._rows, self.m)
+            block = self._blocks[0] if end - start == self._rows else self._blocks[1]
+            block.set_data(self._X[start:end], self._y[start:end])
+            share = (end - start) / self.m
             loss += share * block.loss_and_gradient()
             self.grad += share * block.grad
         return loss

@@ -97,9 +97,10 @@ class RunTraining:
     """One stretch of background training: the runs waiting to start, and the outbox to the GUI.
 
     Shared by the GUI thread and one job's thread, under ``lock``; it holds no
-    Qt object.  A stop cancels the job and drops this object: whatever the
-    ending job still posts belongs to no one.  After the job has found nothing
-    left to train (``idle``), new runs need a new ``RunTraining``.
+    Qt object.  A stop cancels the job and marks this object ``stopped``:
+    whatever the ending job still posts is dropped.  After the job has found
+    nothing left to train (``idle``), or was cancelled, new runs need a new
+    ``RunTraining`` and a new job.
     """
 
     def __init__(self) -> None:
@@ -231,7 +232,6 @@ class CompareWorker(QObject):
         # Usually one job; a new one starts when runs are added just after the
         # last one found nothing left to train, and its results still count.
         self._jobs: list[tuple[jobs.Job, RunTraining]] = []
-        self._training: RunTraining | None = None
 
     @property
     def training(self) -> bool:
@@ -239,9 +239,12 @@ class CompareWorker(QObject):
 
     def add(self, run_id: int, config: RunConfig, data: Dataset) -> None:
         """Train a run in the background: in the running job, or in a new one."""
-        if self._training is not None and self._training.offer(run_id, config, data):
-            return
-        training = self._training = RunTraining()
+        if self._jobs:
+            job, training = self._jobs[-1]
+            # A job cancelled from elsewhere (the window's quit) takes no more runs.
+            if not job.cancelled and training.offer(run_id, config, data):
+                return
+        training = RunTraining()
         training.offer(run_id, config, data)
         job = jobs.Job(lambda job: train_runs(job, training), "Training compared runs")
         job.sigPartialResult.connect(self._published)
@@ -255,12 +258,12 @@ class CompareWorker(QObject):
             job.cancel()
             training.stopped = True
             training.gui_free.set()
-        self._jobs, self._training = [], None
+        self._jobs = []
 
     def frame_drawn(self) -> None:
         """The GUI has drawn the last updates: the job may go on."""
-        if self._training is not None:
-            self._training.gui_free.set()
+        if self._jobs:
+            self._jobs[-1][1].gui_free.set()
 
     def _published(self, training: RunTraining) -> None:
         if training.stopped:

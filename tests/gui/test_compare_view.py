@@ -122,3 +122,14 @@ def test_stopping_big_runs_never_blocks_and_the_thread_ends_within_a_second(view
         assert blocked < 0.1 and not view.training
         qtbot.waitUntil(lambda: not jobs.registry().running(), timeout=1000)
         assert all(e.done for e in view.entries.values())
+
+
+def test_a_run_added_after_the_window_cancelled_every_job_still_trains(view, qtbot):
+    view.lr_epochs.setValue(5_000_000)
+    view.run_lr_sweep()
+    qtbot.waitUntil(lambda: any(len(e.history) for e in view.entries.values()), timeout=5000)
+    jobs.registry().cancel_all()  # as the window's quit does
+    view.other_epochs.setValue(50)
+    run_id = view.add_current()
+    qtbot.waitUntil(lambda: view.entries[run_id].done, timeout=10_000)
+    assert view.entries[run_id].epoch == 50 and view.entries[run_id].error is None
