@@ -13,11 +13,13 @@ from nnviz.core.snapshots import SnapshotHistory
 from nnviz.core.trainer import Trainer, TrainSettings
 from nnviz.gui import jobs
 from nnviz.gui.animation_export import (
+    ExportCancelled,
     ExportDialog,
     ExportPathError,
     export_animation,
     export_path,
     image_array,
+    loss_in_blocks,
     make_movie,
     plan_frames,
     render_frame,
@@ -256,3 +258,38 @@ def test_an_export_outlives_the_window_that_started_it(qtbot, tmp_path):
     assert written == [30]
     assert len(list(iio.imiter(str(tmp_path / "after.gif"), plugin="pillow"))) == 30
     assert [p.name for p in tmp_path.iterdir()] == ["after.gif"]
+
+
+def test_cancelling_the_export_of_a_big_network_ends_it_within_a_second(qtbot, tmp_path):
+    # 8 hidden layers of 64 units on 100,000 points: one frame is seconds of work.
+    data = datasets.generate("spiral", n=100_000, seed=0)
+    net = Network.initialised([2] + [64] * 8 + [1], "tanh", seed=1)
+    h = SnapshotHistory(net)
+    for epoch in range(3):
+        h.record(epoch, net.params, 0.3)
+    dialog = start_export(qtbot, h, data, tmp_path / "big.gif", 3)
+    job = dialog.job
+    qtbot.wait(300)
+    assert job.running
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(job.finished, timeout=1000):
+        pass
+    assert dialog.result_frames == 0 and list(tmp_path.iterdir()) == []
+
+
+def test_a_frame_stops_between_its_parts_when_cancelled():
+    h, t = recorded_history(50)
+    movie = make_movie(h, t.data, plan_frames(h, 0, 49, 2))
+    asked = []
+
+    def cancelled():
+        asked.append(1)
+        return len(asked) > 2
+
+    with pytest.raises(ExportCancelled):
+        render_frame(movie, 0, cancelled)
+    assert len(asked) == 3
+    # The frame's loss is the loss of all points, in blocks or not.
+    big = datasets.generate("moons", n=10_000, seed=2)
+    assert loss_in_blocks(t.network, big, lambda: False) == pytest.approx(
+        t.network.loss_value(big.X, big.y), rel=1e-12)
