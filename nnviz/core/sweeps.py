@@ -190,7 +190,11 @@ class _BlockTrainer(Trainer):
         self._stop = stop  # before the base class builds its kernels
         super().__init__(network, data, settings)
 
-    def make_kernel(self, m: int) -> BlockKernel:
+    def make_kernel(self, m: int) -> Kernel | BlockKernel:
+        if m == len(self.data.X) and m <= BLOCK_ROWS:
+            # A whole-data pass that fits in one block is short: asking between
+            # calls of ``run`` is soon enough, and the tutorial's tiny epochs stay fast.
+            return super().make_kernel(m)
         return BlockKernel(self.network, m, self._stop)
 
 
