@@ -131,8 +131,12 @@ class Trainer:
 
     def _kernel(self, m: int) -> Kernel:
         if m not in self._kernels:
-            self._kernels[m] = Kernel(self.network, m)
+            self._kernels[m] = self.make_kernel(m)
         return self._kernels[m]
+
+    def make_kernel(self, m: int) -> Kernel:
+        """The pass over ``m`` rows (a subclass may compute it another way, with the same numbers)."""
+        return Kernel(self.network, m)
 
     # -- training -------------------------------------------------------------
     def _penalty(self) -> float:

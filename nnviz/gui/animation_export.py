@@ -1,8 +1,8 @@
 """Export training as an animated GIF or MP4: decision boundary, network diagram and loss curve.
 
 Every frame is painted with ``QPainter`` onto a ``QImage``, which Qt allows
-off the GUI thread (widgets are not), so the whole export runs in a
-``CallThread`` while a progress dialog stays responsive and can cancel it.
+off the GUI thread (widgets are not), so the whole export runs as a
+background job (``jobs.py``) while the dialog shows progress and can cancel it.
 Frames come from the weight snapshots of ``SnapshotHistory``: frame i shows
 the newest snapshot at or before its epoch, labelled with that snapshot's
 real epoch.  Encoding is imageio's: Pillow for GIF, imageio-ffmpeg for MP4.
@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 import os
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,25 +26,26 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
-    QMessageBox,
-    QProgressDialog,
+    QProgressBar,
     QPushButton,
     QSpinBox,
     QWidget,
 )
 
 from nnviz.core.datasets import Dataset
+from nnviz.core.errors import NnvizError
 from nnviz.core.network import Network
 from nnviz.core.plane import plane_points, square_bounds
 from nnviz.core.snapshots import SnapshotHistory
-from nnviz.gui import theme
-from nnviz.gui.panel import CallThread
+from nnviz.gui import jobs, theme
 
 WIDTH, HEIGHT = 960, 384  # multiples of 16, so ffmpeg encodes them as they are
 HEADER = 40
 RESOLUTION = 96  # boundary pixels per side
 MAX_FRAMES = 2000
+LOSS_ROWS = 4096  # rows per block of the frame's loss
 FORMATS = {"GIF": ".gif", "MP4": ".mp4"}
 
 
@@ -84,6 +87,10 @@ def make_movie(history: SnapshotHistory, data: Dataset, frames: list[Frame]) -> 
 
 
 # -- painting ---------------------------------------------------------------------
+def _never() -> bool:
+    return False
+
+
 def _boundary_image(network: Network, bounds) -> QImage:
     with np.errstate(all="ignore"):
         p = network.predict(plane_points(bounds, RESOLUTION)).reshape(RESOLUTION, RESOLUTION)
@@ -116,7 +123,8 @@ def paint_boundary(p: QPainter, rect: QRectF, network: Network, data: Dataset) -
             p.drawEllipse(to_px(x, y), radius, radius)
 
 
-def paint_diagram(p: QPainter, rect: QRectF, network: Network) -> None:
+def paint_diagram(p: QPainter, rect: QRectF, network: Network,
+                  cancelled: Callable[[], bool] = _never) -> None:
     layers = network.layers
     n_layers = len(layers)
     xs = [rect.x() + rect.width() * (k + 0.5) / n_layers for k in range(n_layers)]
@@ -129,6 +137,8 @@ def paint_diagram(p: QPainter, rect: QRectF, network: Network) -> None:
     pos = [[QPointF(xs[k], y) for y in ys(n)] for k, n in enumerate(layers)]
     biggest = max(float(np.abs(W).max()) for W in network.W) or 1.0
     for k, W in enumerate(network.W):
+        if cancelled():  # 64 x 64 lines per layer take a while
+            raise ExportCancelled
         for i in range(W.shape[0]):
             for j in range(W.shape[1]):
                 w = float(W[i, j])
@@ -198,8 +208,38 @@ def paint_loss(p: QPainter, rect: QRectF, epochs: np.ndarray, losses: np.ndarray
         p.drawEllipse(to_px(epochs[last], logs[last]), 4, 4)
 
 
-def render_frame(movie: Movie, i: int) -> QImage:
-    """Frame ``i`` of ``movie`` as an RGB image of WIDTH x HEIGHT (safe off the GUI thread)."""
+class ExportCancelled(Exception):
+    """Raised inside ``render_frame`` when its export is cancelled mid-frame."""
+
+
+def loss_in_blocks(network: Network, data: Dataset, cancelled: Callable[[], bool]) -> float:
+    """The loss over every point, ``LOSS_ROWS`` rows at a time (raises ExportCancelled between blocks).
+
+    On 100,000 points and 8 layers of 64 units one whole forward pass keeps
+    0.7 GB and takes seconds; in blocks it keeps a few MB and a cancel is
+    heard within a block.
+    """
+    m = len(data.X)
+    if m == 0:
+        return float("nan")
+    total = 0.0
+    with np.errstate(all="ignore"):
+        if m <= LOSS_ROWS:
+            return network.loss_value(data.X, data.y)
+        for start in range(0, m, LOSS_ROWS):
+            if cancelled():
+                raise ExportCancelled
+            end = min(start + LOSS_ROWS, m)
+            total += network.loss_value(data.X[start:end], data.y[start:end]) * (end - start)
+    return total / m
+
+
+def render_frame(movie: Movie, i: int, cancelled: Callable[[], bool] = _never) -> QImage:
+    """Frame ``i`` of ``movie`` as an RGB image of WIDTH x HEIGHT (safe off the GUI thread).
+
+    ``cancelled`` is asked between the frame's parts, which on big data and
+    networks take a good part of a second each; ExportCancelled is raised.
+    """
     network, epoch = movie.networks[i], movie.epochs[i]
     image = QImage(WIDTH, HEIGHT, QImage.Format.Format_RGB888)
     image.fill(QColor("#ffffff"))
@@ -207,8 +247,7 @@ def render_frame(movie: Movie, i: int) -> QImage:
     try:
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)  # the boundary is scaled up
-        with np.errstate(all="ignore"):
-            loss = network.loss_value(movie.data.X, movie.data.y)
+        loss = loss_in_blocks(network, movie.data, cancelled)
         title = QFont()
         title.setPointSize(13)
         title.setBold(True)
@@ -228,7 +267,11 @@ def render_frame(movie: Movie, i: int) -> QImage:
         panel = (WIDTH - 32) / 3
         top, height = HEADER + 4, HEIGHT - HEADER - 12
         paint_boundary(p, QRectF(8, top, panel, height), network, movie.data)
-        paint_diagram(p, QRectF(16 + panel, top, panel, height), network)
+        if cancelled():
+            raise ExportCancelled
+        paint_diagram(p, QRectF(16 + panel, top, panel, height), network, cancelled)
+        if cancelled():
+            raise ExportCancelled
         paint_loss(p, QRectF(24 + 2 * panel, top, panel, height), movie.curve_epochs, movie.curve_losses, epoch)
     finally:
         p.end()
@@ -243,50 +286,111 @@ def image_array(image: QImage) -> np.ndarray:
     return buffer.reshape(h, stride)[:, : 3 * w].reshape(h, w, 3).copy()
 
 
-def export_animation(path: str, movie: Movie, fps: float, thread: CallThread | None = None) -> int:
-    """Render and encode every frame; returns the number written (fewer if cancelled, and the file removed)."""
+class ExportPathError(NnvizError, ValueError):
+    """The file chosen for an export cannot be written; nothing was started."""
+
+
+def export_path(text: str, format_name: str) -> str:
+    """The file an export writes, from what the user typed; raises ExportPathError, one line.
+
+    A name without the format's extension gets it ("run" or "run.v2" becomes
+    "run.gif"/"run.v2.gif"), so a file never fails later for want of one.  A
+    symbolic link is followed: the file it points to is replaced, the link stays.
+    """
+    ext = FORMATS[format_name]
+    path = os.path.expanduser(text.strip())
+    if not path:
+        raise ExportPathError("Choose a file to export to.")
+    if path.endswith(("/", os.sep)) or os.path.isdir(path):
+        raise ExportPathError(f"{path} is a folder; add a file name.")
+    given = os.path.splitext(path)[1].lower()
+    if given in FORMATS.values() and given != ext:
+        raise ExportPathError(f"{os.path.basename(path)} ends in {given}, but the format is {format_name}; "
+                              "change one of them.")
+    if given != ext:
+        path += ext
+    path = os.path.realpath(path)
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise ExportPathError(f"{path} is not a regular file; choose another name.")
+    folder = os.path.dirname(path)
+    if not os.path.isdir(folder):
+        raise ExportPathError(f"There is no folder {folder}.")
+    if not os.access(folder, os.W_OK):
+        raise ExportPathError(f"The folder {folder} cannot be written to.")
+    return path
+
+
+def export_animation(path: str, movie: Movie, fps: float, job=None) -> int:
+    """Render and encode every frame to ``path``; returns the number of frames written.
+
+    ``job`` (a ``jobs.Job``, or anything with ``cancelled`` and ``progress``)
+    can cancel between frames.  The frames go to a temporary file beside
+    ``path``, which replaces it only once complete: a cancelled or failed
+    export leaves whatever was at ``path`` as it was, and no partial file.
+    """
     import imageio.v2 as iio2
     import imageio.v3 as iio
 
     ext = os.path.splitext(path)[1].lower()
+    if ext not in FORMATS.values():
+        raise ExportPathError(f"cannot export {ext or 'a file without extension'}; choose .gif or .mp4")
     n = len(movie.networks)
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=f".part{ext}",
+                               dir=os.path.dirname(os.path.abspath(path)))
+    os.close(fd)
     written = 0
-    if ext == ".gif":
-        writer = iio.imopen(path, "w", plugin="pillow")
-        write = lambda frame: writer.write(frame, duration=1000.0 / fps, loop=0)
-    elif ext == ".mp4":
-        writer = iio2.get_writer(path, format="FFMPEG", mode="I", fps=fps, codec="libx264", macro_block_size=16,
-                                 pixelformat="yuv420p", ffmpeg_log_level="error")
-        write = writer.append_data
-    else:
-        raise ValueError(f"cannot export {ext or 'a file without extension'}; choose .gif or .mp4")
     try:
-        for i in range(n):
-            if thread is not None and thread.cancelled:
-                break
-            write(image_array(render_frame(movie, i)))
-            written += 1
-            if thread is not None:
-                thread.progress(written, n)
+        if ext == ".gif":
+            writer = iio.imopen(tmp, "w", plugin="pillow", extension=ext)
+            write = lambda frame: writer.write(frame, duration=1000.0 / fps, loop=0)
+        else:
+            writer = iio2.get_writer(tmp, format="FFMPEG", mode="I", fps=fps, codec="libx264",
+                                     macro_block_size=16, pixelformat="yuv420p", ffmpeg_log_level="error")
+            write = writer.append_data
+        try:
+            cancelled = _never if job is None else (lambda: job.cancelled)
+            for i in range(n):
+                try:
+                    frame = render_frame(movie, i, cancelled)
+                except ExportCancelled:
+                    break
+                write(image_array(frame))
+                written += 1
+                if job is not None:
+                    job.progress(written, n)
+        finally:
+            writer.close()
+        if written == n:
+            # mkstemp made the file private; give it the mode a plain new file would have.
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+            os.replace(tmp, path)
     finally:
-        writer.close()
-    if written < n:
-        os.remove(path)  # a cancelled export leaves nothing half-written behind
+        if os.path.exists(tmp):
+            os.remove(tmp)
     return written
 
 
 # -- the dialog -------------------------------------------------------------------------
 class ExportDialog(QDialog):
-    """Choose epoch range, frame count, frame rate and file; export with a cancellable progress dialog."""
+    """Choose epoch range, frame count, frame rate and file; export with progress and Cancel.
+
+    The export runs as a ``jobs.Job``: it holds copies of the frames' data and
+    no reference to this dialog, so the dialog may be cancelled, closed or
+    deleted at any moment.  Progress shows in a bar inside the dialog (a modal
+    ``QProgressDialog`` runs a nested event loop in ``setValue``, during which
+    the dialog could be deleted under it).  Closing the dialog cancels the export.
+    """
 
     def __init__(self, history: SnapshotHistory, data: Dataset, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export training animation")
         self.history, self.data = history, data
-        self.thread: CallThread | None = None
-        self.progress: QProgressDialog | None = None
+        self.job: jobs.Job | None = None
         self.result_frames: int | None = None
         self.error: str | None = None
+        self._planned = 0
         last = int(history.epochs[-1]) if len(history) else 0
         self.first = self._spin(0, last, 0)
         self.last = self._spin(0, last, last)
@@ -301,17 +405,28 @@ class ExportDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.path, 1)
         row.addWidget(browse)
-        form = QFormLayout(self)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setFormat("frame %v of %m")
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        form = self._form = QFormLayout(self)
         form.addRow("From epoch", self.first)
         form.addRow("To epoch", self.last)
         form.addRow("Frames", self.frames)
         form.addRow("Frames per second", self.fps)
         form.addRow("Format", self.format)
         form.addRow("File", row)
+        form.addRow(self.progress_bar)
+        form.addRow(self.message)
+        form.setRowVisible(self.progress_bar, False)  # rows, not only widgets: no empty gap
+        form.setRowVisible(self.message, False)
+        self._inputs = (self.first, self.last, self.frames, self.fps, self.format, self.path, browse)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export")
+        self.export_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.export_button.setText("Export")
+        self.cancel_button = buttons.button(QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.start)
-        buttons.rejected.connect(self.reject)
+        buttons.rejected.connect(self._cancel_clicked)
         form.addRow(buttons)
 
     @staticmethod
@@ -322,8 +437,8 @@ class ExportDialog(QDialog):
         return spin
 
     def _format_changed(self, name: str) -> None:
-        stem = os.path.splitext(self.path.text())[0]
-        self.path.setText(stem + FORMATS[name])
+        stem, ext = os.path.splitext(self.path.text())
+        self.path.setText((stem if ext.lower() in FORMATS.values() else self.path.text()) + FORMATS[name])
 
     def _browse(self) -> None:
         ext = FORMATS[self.format.currentText()]
@@ -331,58 +446,85 @@ class ExportDialog(QDialog):
         if path:
             self.path.setText(path if path.lower().endswith(ext) else path + ext)
 
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+        self._form.setRowVisible(self.message, bool(text))
+
+    @property
+    def exporting(self) -> bool:
+        return self.job is not None
+
     def start(self) -> None:
-        """Plan the frames here, render and encode them in a thread, show progress."""
-        path = self.path.text()
+        """Check the file name, plan the frames here, render and encode them in a job."""
+        if self.exporting:
+            return
+        try:
+            path = export_path(self.path.text(), self.format.currentText())
+        except ExportPathError as exc:
+            self._say(str(exc))
+            return
         first, last = sorted((self.first.value(), self.last.value()))
         frames = plan_frames(self.history, first, last, self.frames.value())
         if not frames:
-            QMessageBox.warning(self, "Export animation", "There are no snapshots to export yet.")
+            self._say("There are no snapshots to export yet.")
             return
+        self.path.setText(path)
         movie = make_movie(self.history, self.data, frames)
         fps = float(self.fps.value())
-        self.thread = CallThread(lambda t: export_animation(path, movie, fps, t), self)
-        self.progress = QProgressDialog(f"Writing {len(frames)} frames to {os.path.basename(path)}…", "Cancel",
-                                        0, len(frames), self)
-        self.progress.setWindowModality(Qt.WindowModality.WindowModal)
-        self.progress.setMinimumDuration(0)
-        self.progress.canceled.connect(self.thread.cancel)
-        self.thread.sigProgress.connect(self._progressed)
-        self.thread.sigDone.connect(self._done)
-        self.thread.sigFailed.connect(self._failed)
-        self.thread.finished.connect(self._finished)
-        self.thread.start()
+        self.result_frames, self.error, self._planned = None, None, len(frames)
+        self.job = jobs.Job(lambda job: export_animation(path, movie, fps, job),
+                            f"Exporting animation to {os.path.basename(path)}", unit="frame",
+                            ask_before_quit=True)
+        self.job.sigProgress.connect(self._progressed)
+        self.job.sigDone.connect(self._done)
+        self.job.sigFailed.connect(self._failed)
+        self.job.finished.connect(self._finished)
+        self.progress_bar.setRange(0, len(frames))
+        self.progress_bar.setValue(0)
+        self._form.setRowVisible(self.progress_bar, True)
+        self._say(f"Writing {len(frames)} frames to {os.path.basename(path)}…")
+        for widget in self._inputs:
+            widget.setEnabled(False)
+        self.export_button.setEnabled(False)
+        self.job.start()
 
     def _progressed(self, done: int, total: int) -> None:
-        if self.progress is None:
-            return
-        if self.progress.wasCanceled() and self.thread is not None:
-            self.thread.cancel()  # however the dialog was cancelled (button, Escape, cancel())
-            return
-        self.progress.setValue(done)
+        self.progress_bar.setValue(done)
 
     def _done(self, written: int) -> None:
         self.result_frames = written
 
     def _failed(self, message: str) -> None:
         self.error = message
-        QMessageBox.warning(self, "Export animation", f"The export failed: {message}")
 
     def _finished(self) -> None:
-        if self.thread is not None:
-            self.thread.wait()
-        if self.progress is not None:
-            self.progress.reset()
-            self.progress.deleteLater()
-            self.progress = None
-        self.thread = None
-        if self.error is None:
+        self.job = None
+        for widget in self._inputs:
+            widget.setEnabled(True)
+        self.export_button.setEnabled(True)
+        self._form.setRowVisible(self.progress_bar, False)
+        if self.error is not None:
+            self._say(f"The export failed: {self.error}")
+        elif self.result_frames != self._planned:  # a cancel that came after the last frame still wrote it
+            self._say("Export cancelled; no file was written.")
+        else:
+            self._say("")
             self.accept()
 
     def cancel_export(self) -> None:
-        if self.thread is not None:
-            self.thread.stop()
+        """Ask a running export to stop; returns at once (the file is not written)."""
+        if self.job is not None:
+            self.job.cancel()
+            self._say("Cancelling…")
+
+    def _cancel_clicked(self) -> None:
+        # During an export, Cancel stops the export and keeps the dialog open.
+        if self.exporting:
+            self.cancel_export()
+        else:
+            self.reject()
 
     def done(self, result: int) -> None:
+        # However the dialog goes (Escape, its close button, reject, accept), a running export stops.
         self.cancel_export()
         super().done(result)

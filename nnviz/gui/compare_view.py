@@ -6,13 +6,15 @@ hidden-size sweep (2, 4, 8, 16) with bars of final loss and accuracy.  The
 current settings, or a saved weights file, can be added as runs too, and any
 run can be opened as the window's main network.
 
-All training happens in one background ``QThread`` (``CompareWorker``) that
-advances every unfinished run by the same number of epochs per round, with
-``sweeps.Run`` (so with ``Trainer.run``: the same loop as everywhere else).
-It publishes at most ``UPDATE_HZ`` batches of *copied* results, and while it
-trains the interpreter's switch interval is short (``gil.hold_fast``) so the
-GUI thread gets the GIL back quickly after each Qt call: the window keeps its
-frame rate while four runs train.
+All training happens in one background job (``jobs.py``, function
+``train_runs``) that advances every unfinished run by the same number of
+epochs per round, with ``sweeps.Run`` (so with ``Trainer.run``: the same loop
+as everywhere else, its passes computed in blocks of rows so that four big
+runs fit in memory and a stop is heard within a block).  It publishes at most
+``UPDATE_HZ`` batches of *copied* results, and while it trains the
+interpreter's switch interval is short (``gil.hold_fast``) so the GUI thread
+gets the GIL back quickly after each Qt call: the window keeps its frame rate
+while four runs train.  Stopping sets a flag and never waits for the thread.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt, QThread, Signal
+from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -56,7 +58,7 @@ from nnviz.core.history import LossHistory
 from nnviz.core.network import INIT_METHODS, Network
 from nnviz.core.sweeps import RunConfig
 from nnviz.core.trainer import TrainSettings
-from nnviz.gui import gil
+from nnviz.gui import gil, jobs
 from nnviz.gui.panel import MUTED, RUN_COLOURS, Panel, State
 
 UPDATE_HZ = 30.0
@@ -91,118 +93,183 @@ class OpenRun:
     losses: np.ndarray  # the run's loss history, for the main loss curve
 
 
-class CompareWorker(QThread):
-    """Trains the runs it is given, round-robin, until each reaches its epochs or it is stopped."""
+class RunTraining:
+    """One stretch of background training: the runs waiting to start, and the outbox to the GUI.
 
-    sigUpdates = Signal(int)  # generation; the updates wait in the outbox (``take``)
+    Shared by the GUI thread and one job's thread, under ``lock``; it holds no
+    Qt object.  A stop cancels the job and marks this object ``stopped``:
+    whatever the ending job still posts is dropped.  After the job has found
+    nothing left to train (``idle``), or was cancelled, new runs need a new
+    ``RunTraining`` and a new job.
+    """
 
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._lock = threading.Lock()
-        self._pending: list[tuple[int, sweeps.Run]] = []
-        self._runs: dict[int, sweeps.Run] = {}
-        self._sent: dict[int, int] = {}
-        self._idle = True
-        self._stop = False
-        # A one-slot mailbox: a new signal is sent only after the GUI took the
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.pending: list[tuple[int, RunConfig, Dataset]] = []
+        self.idle = False
+        # A one-slot mailbox: the job posts again only after the GUI took the
         # last batch, so a busy GUI gets fewer, fuller batches and the event
         # queue never floods (a flooded queue starves timers and repaints).
-        self._outbox: list[RunUpdate] = []
-        self._posted = False
-        # Cleared while the GUI thread draws what it was sent: the worker then
+        self.outbox: list[RunUpdate] = []
+        self.posted = False
+        # Cleared while the GUI thread draws what it was sent: the job then
         # waits instead of making the GUI wait for the GIL after every Qt call.
         self.gui_free = threading.Event()
         self.gui_free.set()
-        self.generation = 0
+        self.stopped = False  # set by the GUI thread: what the job still posts is dropped
+
+    def offer(self, run_id: int, config: RunConfig, data: Dataset) -> bool:
+        """Queue a run; False if the job has already decided to end (start a new training)."""
+        with self.lock:
+            if self.idle:
+                return False
+            self.pending.append((run_id, config, data))
+            return True
 
     def take(self) -> list[RunUpdate]:
         """The updates published since the last call (GUI thread)."""
-        with self._lock:
-            updates, self._outbox, self._posted = self._outbox, [], False
+        with self.lock:
+            updates, self.outbox, self.posted = self.outbox, [], False
         return updates
 
-    def add(self, run_id: int, run: sweeps.Run) -> None:
-        """Queue a run; starts the thread if it is idle."""
-        with self._lock:
-            self._pending.append((run_id, run))
-            start = self._idle
-            self._idle = False
-        if start:
-            self.wait()  # a thread that just decided to finish is let finish first
-            self._stop = False
-            self.start()
 
-    def stop(self) -> None:
-        """Stop training and wait for the thread; queued runs are dropped."""
-        with self._lock:
-            self._stop = True
-            self._pending.clear()
-        self.wait()
-        self.gui_free.set()
-        with self._lock:
-            self._runs.clear()
-            self._sent.clear()
-            self._outbox.clear()
-            self._posted = False
-            self._idle = True
-        self.generation += 1  # updates already queued for the GUI are now stale
+def train_runs(job: jobs.Job, training: RunTraining) -> None:
+    """The job: train every run round-robin until each reaches its epochs or the job is cancelled.
 
-    def run(self) -> None:
-        gil.hold_fast(self)
-        try:
-            self._train()
-        finally:
-            gil.release_fast(self)
-
-    def _train(self) -> None:
-        generation = self.generation
-        chunk = 10
-        last_emit = 0.0
-        while True:
-            with self._lock:
-                if self._stop:
+    Runs are made here, each asking ``job.cancelled`` between blocks of rows
+    and between mini-batches, so a cancel ends even an epoch of seconds
+    within a fraction of a second.
+    """
+    runs: dict[int, sweeps.Run] = {}
+    published = _Published()
+    gil.hold_fast(training)
+    try:
+        chunk = 1  # grows within a few rounds for small networks; big ones report their first epoch soon
+        while not job.cancelled:
+            with training.lock:
+                new, training.pending = training.pending, []
+                if not new and all(run.done for run in runs.values()):
+                    training.idle = True
                     break
-                for run_id, run in self._pending:
-                    self._runs[run_id] = run
-                    self._sent[run_id] = 0
-                self._pending.clear()
-                todo = [(i, r) for i, r in self._runs.items() if not r.done]
-                if not todo:
-                    self._idle = True
-                    break
-            self.gui_free.wait(GUI_FRAME_WAIT)  # bounded: a GUI that never says so cannot stall training
+            for run_id, config, data in new:
+                runs[run_id] = sweeps.Run(config, data, stop=lambda: job.cancelled)
+                published.sent[run_id] = 0
+            training.gui_free.wait(GUI_FRAME_WAIT)  # bounded: a GUI that never says so cannot stall training
             started = time.perf_counter()
-            for _, run in todo:
+            for run in [r for r in runs.values() if not r.done]:
                 run.advance(chunk)
+                if job.cancelled:
+                    break  # nothing more to publish: the GUI has dropped these runs
+                if time.perf_counter() - published.time >= 1.0 / UPDATE_HZ and not training.posted:
+                    published.publish(job, training, runs)
             elapsed = time.perf_counter() - started
             # Aim every round at ROUND_SECONDS whatever the networks' sizes.
             chunk = int(np.clip(chunk * ROUND_SECONDS / max(elapsed, 1e-6), 1, 20_000))
-            now = time.perf_counter()
-            if now - last_emit >= 1.0 / UPDATE_HZ and not self._posted:
-                last_emit = now
-                self._publish(generation)
             time.sleep(YIELD_SECONDS)
-        self._publish(generation)
+        if not job.cancelled:
+            published.publish(job, training, runs)
+    finally:
+        gil.release_fast(training)
 
-    def _publish(self, generation: int) -> None:
+
+class _Published:
+    """What the job has sent of each run, and when each run's accuracy is due again."""
+
+    def __init__(self) -> None:
+        self.time = 0.0
+        self.sent: dict[int, int] = {}  # losses sent so far; -1 once the run's end was sent
+        self.accuracy: dict[int, float] = {}
+        self.accuracy_due: dict[int, float] = {}
+
+    def publish(self, job: jobs.Job, training: RunTraining, runs: dict[int, sweeps.Run]) -> None:
         """Send what is new: losses not sent yet, and each run's end exactly once."""
+        self.time = time.perf_counter()
         updates = []
-        for run_id, run in self._runs.items():
+        for run_id, run in runs.items():
             losses = run.losses
-            sent = self._sent[run_id]
+            sent = self.sent[run_id]
             if sent < 0 or (sent == len(losses) and not run.done):
                 continue
-            self._sent[run_id] = -1 if run.done else len(losses)
-            with np.errstate(all="ignore"):
-                acc = run.accuracy()
+            self.sent[run_id] = -1 if run.done else len(losses)
             updates.append(RunUpdate(run_id, losses[sent:].copy(), run.trainer.epoch,
-                                     run.trainer.network.params.copy(), acc, run.error, run.done))
-        with self._lock:
-            self._outbox.extend(updates)
-            post = bool(self._outbox) and not self._posted
-            self._posted = self._posted or post
+                                     run.trainer.network.params.copy(), self._accuracy(run_id, run),
+                                     run.error, run.done))
+        with training.lock:
+            training.outbox.extend(updates)
+            post = bool(training.outbox) and not training.posted
+            training.posted = training.posted or post
         if post:
-            self.sigUpdates.emit(generation)
+            job.partial_result(training)
+
+    def _accuracy(self, run_id: int, run: sweeps.Run) -> float:
+        # On 100,000 points a forward pass is a third of an epoch: measure it
+        # seldom enough that it never takes more than a tenth of the training.
+        now = time.perf_counter()
+        if run.done or now >= self.accuracy_due.get(run_id, 0.0):
+            with np.errstate(all="ignore"):
+                self.accuracy[run_id] = run.accuracy()
+            cost = time.perf_counter() - now
+            self.accuracy_due[run_id] = now + max(1.0 / SUMMARY_HZ, 10 * cost)
+        return self.accuracy[run_id]
+
+
+class CompareWorker(QObject):
+    """Starts the job that trains the runs, and stops it without ever waiting for it.
+
+    Signals
+    -------
+    sigUpdates(list of RunUpdate)
+        New results of the runs being trained (never of runs stopped before).
+    sigFailed(str)
+        The training ended with an unexpected error (one line).
+    """
+
+    sigUpdates = Signal(object)
+    sigFailed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        # Usually one job; a new one starts when runs are added just after the
+        # last one found nothing left to train, and its results still count.
+        self._jobs: list[tuple[jobs.Job, RunTraining]] = []
+
+    @property
+    def training(self) -> bool:
+        return any(job.running for job, _ in self._jobs)
+
+    def add(self, run_id: int, config: RunConfig, data: Dataset) -> None:
+        """Train a run in the background: in the running job, or in a new one."""
+        if self._jobs:
+            job, training = self._jobs[-1]
+            # A job cancelled from elsewhere (the window's quit) takes no more runs.
+            if not job.cancelled and training.offer(run_id, config, data):
+                return
+        training = RunTraining()
+        training.offer(run_id, config, data)
+        job = jobs.Job(lambda job: train_runs(job, training), "Training compared runs")
+        job.sigPartialResult.connect(self._published)
+        job.sigFailed.connect(self.sigFailed)
+        self._jobs = [(j, t) for j, t in self._jobs if j.running] + [(job, training)]
+        job.start()
+
+    def stop(self) -> None:
+        """Stop training; returns at once (the job's thread ends within a fraction of a second)."""
+        for job, training in self._jobs:
+            job.cancel()
+            training.stopped = True
+            training.gui_free.set()
+        self._jobs = []
+
+    def frame_drawn(self) -> None:
+        """The GUI has drawn the last updates: the job may go on."""
+        if self._jobs:
+            self._jobs[-1][1].gui_free.set()
+
+    def _published(self, training: RunTraining) -> None:
+        if training.stopped:
+            return  # posted before a stop; those runs are gone
+        training.gui_free.clear()
+        self.sigUpdates.emit(training.take())
 
 
 class RunEntry:
@@ -265,7 +332,8 @@ class CompareView(Panel):
         self._bar_range: tuple | None = None
         self.worker = CompareWorker(self)
         self.worker.sigUpdates.connect(self._on_updates)
-        self._frame_done = gil.AfterPaint(self.worker.gui_free.set, self)
+        self.worker.sigFailed.connect(self._training_failed)
+        self._frame_done = gil.AfterPaint(self.worker.frame_drawn, self)
 
         self.loss_plot = pg.PlotWidget(background="w")
         self.loss_plot.setLogMode(y=True)
@@ -446,7 +514,7 @@ class CompareView(Panel):
         pen = pg.mkPen(entry.colour, width=1)  # width-1 pens: wide ones are slow to draw
         self.curves[run_id] = self.loss_plot.plot([], [], pen=pen, name=config.label)
         self._rebuild_table()
-        self.worker.add(run_id, sweeps.Run(config, data))
+        self.worker.add(run_id, config, data)
         return run_id
 
     def _sweep(self, make) -> list[int]:
@@ -501,10 +569,17 @@ class CompareView(Panel):
     def stop(self) -> None:
         """Stop all training; finished curves and numbers stay."""
         self.worker.stop()
+        self._end_unfinished("stopped")
+
+    def _training_failed(self, message: str) -> None:
+        self.worker.stop()
+        self._end_unfinished(f"failed: {message}")
+
+    def _end_unfinished(self, status: str) -> None:
         for entry in self.entries.values():
             if not entry.done:
                 entry.done = True
-                entry.error = entry.error or "stopped"
+                entry.error = entry.error or status
         self._rebuild_table()
 
     def clear(self) -> None:
@@ -518,8 +593,12 @@ class CompareView(Panel):
         self._draw_bars()
 
     def shutdown(self) -> None:
-        """Stop the training thread (the main window calls this when it closes)."""
-        self.worker.stop()
+        """Stop training without waiting (the main window calls this when it closes).
+
+        The job's thread ends on its own within a fraction of a second;
+        ``jobs.registry()`` tells when.
+        """
+        self.stop()
 
     def closeEvent(self, event) -> None:
         self.shutdown()
@@ -527,15 +606,11 @@ class CompareView(Panel):
 
     @property
     def training(self) -> bool:
-        return self.worker.isRunning()
+        return self.worker.training
 
     # -- results from the worker --------------------------------------------------
-    def _on_updates(self, generation: int) -> None:
-        if generation != self.worker.generation:
-            return  # posted before a stop or clear; the outbox now belongs to newer runs
-        self.worker.gui_free.clear()
-        self._frame_done.post()  # sets gui_free again once the repaints this causes are done
-        updates = self.worker.take()
+    def _on_updates(self, updates: list[RunUpdate]) -> None:
+        self._frame_done.post()  # lets the job go on once the repaints this causes are done
         for u in updates:
             entry = self.entries.get(u.run_id)
             if entry is None:

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
 from nnviz.core import datasets, weights_file
 from nnviz.core.network import Network
 from nnviz.core.trainer import Trainer, TrainSettings
+from nnviz.gui import jobs
 from nnviz.gui.compare_view import CompareView
 
 
@@ -17,7 +21,7 @@ def view(qtbot):
     w.show()
     yield w
     w.shutdown()
-    assert not w.worker.isRunning()
+    qtbot.waitUntil(lambda: not jobs.registry().running(), timeout=1000)
 
 
 def wait_done(qtbot, view, timeout=30_000):
@@ -101,3 +105,31 @@ def test_stop_and_clear_leave_no_thread(view, qtbot):
     view.run_lr_sweep()
     wait_done(qtbot, view)
     assert all(e.epoch == 20 for e in view.entries.values())
+
+
+def test_stopping_big_runs_never_blocks_and_the_thread_ends_within_a_second(view, qtbot):
+    # Four runs of 8 hidden layers of 64 units: one epoch is a long stretch of NumPy work.
+    data = datasets.generate("spiral", n=20_000, seed=1, test_fraction=0)
+    view.set_state(Network([2] + [64] * 8 + [1], "tanh"), data, TrainSettings(lr=0.05), 0)
+    view.lr_edit.setText("0.01, 0.03, 0.1, 0.3")
+    for stop in (lambda: qtbot.mouseClick(view.stop_button, Qt.MouseButton.LeftButton), view.shutdown):
+        assert len(view.run_lr_sweep()) == 4
+        qtbot.wait(300)  # inside the first epochs
+        assert view.training
+        started = time.perf_counter()
+        stop()
+        blocked = time.perf_counter() - started
+        assert blocked < 0.1 and not view.training
+        qtbot.waitUntil(lambda: not jobs.registry().running(), timeout=1000)
+        assert all(e.done for e in view.entries.values())
+
+
+def test_a_run_added_after_the_window_cancelled_every_job_still_trains(view, qtbot):
+    view.lr_epochs.setValue(5_000_000)
+    view.run_lr_sweep()
+    qtbot.waitUntil(lambda: any(len(e.history) for e in view.entries.values()), timeout=5000)
+    jobs.registry().cancel_all()  # as the window's quit does
+    view.other_epochs.setValue(50)
+    run_id = view.add_current()
+    qtbot.waitUntil(lambda: view.entries[run_id].done, timeout=10_000)
+    assert view.entries[run_id].epoch == 50 and view.entries[run_id].error is None

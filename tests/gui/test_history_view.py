@@ -1,18 +1,25 @@
 from __future__ import annotations
 
+import os
+
 import imageio.v3 as iio
 import numpy as np
 import pytest
-from PySide6.QtWidgets import QProgressDialog
+from PySide6.QtCore import Qt
 
 from nnviz.core import datasets
 from nnviz.core.network import Network
 from nnviz.core.snapshots import SnapshotHistory
 from nnviz.core.trainer import Trainer, TrainSettings
+from nnviz.gui import jobs
 from nnviz.gui.animation_export import (
+    ExportCancelled,
     ExportDialog,
+    ExportPathError,
     export_animation,
+    export_path,
     image_array,
+    loss_in_blocks,
     make_movie,
     plan_frames,
     render_frame,
@@ -138,28 +145,154 @@ def test_a_frame_shows_boundary_diagram_and_loss():
     assert len(np.unique(left, axis=0)) > 50
 
 
-def test_dialog_exports_in_a_thread_with_progress_and_can_cancel(qtbot, tmp_path):
-    h, t = recorded_history(300)
-    dialog = ExportDialog(h, t.data)
+def start_export(qtbot, h, data, path, frames) -> ExportDialog:
+    dialog = ExportDialog(h, data)
     qtbot.addWidget(dialog)
-    dialog.path.setText(str(tmp_path / "out.gif"))
-    dialog.frames.setValue(20)
-    dialog.start()
-    assert isinstance(dialog.progress, QProgressDialog) and dialog.thread.isRunning()
-    qtbot.waitUntil(lambda: dialog.thread is None, timeout=20_000)
+    dialog.show()
+    dialog.path.setText(str(path))
+    dialog.frames.setValue(frames)
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    return dialog
+
+
+def test_dialog_exports_in_the_background_with_progress_and_can_cancel(qtbot, tmp_path):
+    h, t = recorded_history(300)
+    dialog = start_export(qtbot, h, t.data, tmp_path / "out.gif", 20)
+    assert dialog.exporting and not dialog.export_button.isEnabled() and not dialog.frames.isEnabled()
+    qtbot.waitUntil(lambda: dialog.progress_bar.value() >= 1, timeout=20_000)
+    qtbot.waitUntil(lambda: not dialog.exporting, timeout=20_000)
     assert dialog.result_frames == 20 and dialog.error is None
+    assert not dialog.isVisible()  # done: the dialog closes itself
     assert len(list(iio.imiter(str(tmp_path / "out.gif"), plugin="pillow"))) == 20
 
-    dialog = ExportDialog(h, t.data)
-    qtbot.addWidget(dialog)
-    dialog.path.setText(str(tmp_path / "cancelled.gif"))
-    dialog.frames.setValue(2000)
-    dialog.start()
-    qtbot.waitUntil(lambda: dialog.progress is not None and dialog.progress.value() >= 2, timeout=20_000)
-    dialog.progress.cancel()
-    qtbot.waitUntil(lambda: dialog.thread is None, timeout=20_000)
-    assert dialog.result_frames < 2000
-    assert not (tmp_path / "cancelled.gif").exists()
+    # Cancelled: the file already there is left as it was, and nothing half-written appears beside it.
+    (tmp_path / "cancelled.gif").write_bytes(b"an older file")
+    dialog = start_export(qtbot, h, t.data, tmp_path / "cancelled.gif", 2000)
+    qtbot.waitUntil(lambda: dialog.progress_bar.value() >= 2, timeout=20_000)
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.exporting, timeout=20_000)
+    assert 2 <= dialog.result_frames < 2000
+    assert dialog.isVisible() and dialog.message.text() == "Export cancelled; no file was written."
+    assert (tmp_path / "cancelled.gif").read_bytes() == b"an older file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cancelled.gif", "out.gif"]
+    assert dialog.export_button.isEnabled()
+
+
+def test_closing_the_dialog_cancels_the_export(qtbot, tmp_path):
+    h, t = recorded_history(300)
+    dialog = start_export(qtbot, h, t.data, tmp_path / "closed.gif", 2000)
+    qtbot.waitUntil(lambda: dialog.progress_bar.value() >= 1, timeout=20_000)
+    job = dialog.job
+    assert jobs.registry().descriptions(ask_before_quit_only=True)[0].startswith(
+        "Exporting animation to closed.gif (frame ")
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert not dialog.isVisible() and job.cancelled
+    qtbot.waitUntil(lambda: not job.running, timeout=5000)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_name_without_extension_gets_the_formats(qtbot, tmp_path):
+    h, t = recorded_history(50)
+    dialog = start_export(qtbot, h, t.data, tmp_path / "run", 3)
+    qtbot.waitUntil(lambda: not dialog.exporting, timeout=20_000)
+    assert dialog.result_frames == 3
+    assert len(list(iio.imiter(str(tmp_path / "run.gif"), plugin="pillow"))) == 3
+    assert [p.name for p in tmp_path.iterdir()] == ["run.gif"]
+
+
+def test_export_path_adds_the_extension_or_refuses_at_once(tmp_path):
+    folder = str(tmp_path)
+    assert export_path(f"{folder}/run", "GIF") == f"{folder}/run.gif"
+    assert export_path(f"{folder}/run.v2", "MP4") == f"{folder}/run.v2.mp4"
+    assert export_path(f"{folder}/run.GIF", "GIF") == f"{folder}/run.GIF"
+    refusals = {
+        "": "Choose a file to export to.",
+        f"{folder}/run.mp4": "run.mp4 ends in .mp4, but the format is GIF; change one of them.",
+        folder: f"{folder} is a folder; add a file name.",
+        f"{folder}/missing/run.gif": f"There is no folder {folder}/missing.",
+    }
+    os.mkfifo(tmp_path / "pipe.gif")
+    refusals[f"{folder}/pipe.gif"] = f"{folder}/pipe.gif is not a regular file; choose another name."
+    for text, message in refusals.items():
+        with pytest.raises(ExportPathError) as refused:
+            export_path(text, "GIF")
+        assert str(refused.value) == message
+
+
+def test_a_refused_name_says_why_and_starts_nothing(qtbot, tmp_path):
+    h, t = recorded_history(50)
+    dialog = start_export(qtbot, h, t.data, tmp_path / "run.mp4", 3)
+    assert not dialog.exporting and dialog.isVisible()
+    assert dialog.message.text() == "run.mp4 ends in .mp4, but the format is GIF; change one of them."
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_export_through_a_link_replaces_the_file_it_points_to(tmp_path):
+    h, t = recorded_history(50)
+    (tmp_path / "real.gif").write_bytes(b"old")
+    os.symlink(tmp_path / "real.gif", tmp_path / "link.gif")
+    path = export_path(str(tmp_path / "link.gif"), "GIF")
+    assert export_animation(path, make_movie(h, t.data, plan_frames(h, 0, 49, 2)), fps=5) == 2
+    assert os.path.islink(tmp_path / "link.gif")
+    assert len(list(iio.imiter(str(tmp_path / "real.gif"), plugin="pillow"))) == 2
+
+
+def test_an_export_outlives_the_window_that_started_it(qtbot, tmp_path):
+    # The History panel (and with it the window and the dialog) goes while the export runs:
+    # the file is still completed, the registry hears the end, and nothing touches the dead widgets.
+    owner = HistoryView()
+    owner.show()
+    t = tutorial()
+    train_and_record(owner, t, frames=40, epochs_per_frame=5)
+    dialog = owner.open_export_dialog()
+    dialog.path.setText(str(tmp_path / "after.gif"))
+    dialog.frames.setValue(30)
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    job = dialog.job
+    written = []
+    job.sigDone.connect(written.append)
+    qtbot.waitUntil(lambda: dialog.progress_bar.value() >= 1, timeout=20_000)
+    assert jobs.registry().descriptions(ask_before_quit_only=True) == [job.describe()]
+    with qtbot.waitSignal(jobs.registry().sigAllEnded, timeout=30_000):
+        owner.deleteLater()
+    assert written == [30]
+    assert len(list(iio.imiter(str(tmp_path / "after.gif"), plugin="pillow"))) == 30
+    assert [p.name for p in tmp_path.iterdir()] == ["after.gif"]
+
+
+def test_cancelling_the_export_of_a_big_network_ends_it_within_a_second(qtbot, tmp_path):
+    # 8 hidden layers of 64 units on 100,000 points: one frame is seconds of work.
+    data = datasets.generate("spiral", n=100_000, seed=0)
+    net = Network.initialised([2] + [64] * 8 + [1], "tanh", seed=1)
+    h = SnapshotHistory(net)
+    for epoch in range(3):
+        h.record(epoch, net.params, 0.3)
+    dialog = start_export(qtbot, h, data, tmp_path / "big.gif", 3)
+    job = dialog.job
+    qtbot.wait(300)
+    assert job.running
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(job.finished, timeout=1000):
+        pass
+    assert dialog.result_frames == 0 and list(tmp_path.iterdir()) == []
+
+
+def test_a_frame_stops_between_its_parts_when_cancelled():
+    h, t = recorded_history(50)
+    movie = make_movie(h, t.data, plan_frames(h, 0, 49, 2))
+    asked = []
+
+    def cancelled():
+        asked.append(1)
+        return len(asked) > 2
+
+    with pytest.raises(ExportCancelled):
+        render_frame(movie, 0, cancelled)
+    assert len(asked) == 3
+    # The frame's loss is the loss of all points, in blocks or not.
+    big = datasets.generate("moons", n=10_000, seed=2)
+    assert loss_in_blocks(t.network, big, lambda: False) == pytest.approx(
+        t.network.loss_value(big.X, big.y), rel=1e-12)
 
 
 def test_forgetting_the_future_updates_the_slider_at_once(view, qtbot):
