@@ -1,7 +1,9 @@
-"""Every modal question the window asks goes through one ``Dialogs`` object.
+"""The main window's modal questions go through one ``Dialogs`` object.
 
 The window holds it as ``window.dialogs``; a test swaps in an object with the
 same methods that answers at once, so no test ever blocks on a modal box.
+(The Compare runs panel and the export dialog still open their own file
+choosers and warnings; the randomized UI test closes any modal window.)
 """
 
 from __future__ import annotations
@@ -25,6 +27,18 @@ class Dialogs:
         answer = box.exec()
         return {QMessageBox.StandardButton.Save: "save",
                 QMessageBox.StandardButton.Discard: "discard"}.get(QMessageBox.StandardButton(answer), "cancel")
+
+    def ask_running(self, parent: QWidget, text: str) -> str:
+        """'finish' (wait for the work, then quit), 'discard' (stop it and quit) or 'cancel' (do not quit)."""
+        box = QMessageBox(QMessageBox.Icon.Question, "Work in progress", text, QMessageBox.StandardButton.NoButton,
+                          parent)
+        finish = box.addButton("Finish, then Quit", QMessageBox.ButtonRole.AcceptRole)
+        discard = box.addButton("Stop and Quit", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(finish)
+        box.exec()
+        clicked = box.clickedButton()
+        return "finish" if clicked is finish else "discard" if clicked is discard else "cancel"
 
     def open_path(self, parent: QWidget, title: str, directory: str, filters: str) -> str | None:
         path, _ = QFileDialog.getOpenFileName(parent, title, directory, filters)

@@ -94,17 +94,7 @@ class LearningPanels:
         self.loss_view.redraw()
 
     # -- quitting ---------------------------------------------------------------------
-    def may_quit(self, parent, dialogs) -> bool:
-        """Whether quitting may go on (nothing running that the user wants to keep)."""
-        return True
-
     def shutdown(self) -> None:
         """Ask every panel's background work to stop; returns at once."""
         self.compare.shutdown()
         self.inspector.shutdown()
-
-    def stopped(self) -> bool:
-        return True
-
-    def wait(self, timeout: float) -> None:
-        """After the event loop has ended: wait for the panels' threads."""

@@ -38,7 +38,7 @@ from nnviz.core.plane import PlaneSampler
 from nnviz.core.setup import DataSpec
 from nnviz.core.session import DataChange, FileState, RunStart, Shown
 from nnviz.core.trainer import accuracy
-from nnviz.gui import theme
+from nnviz.gui import jobs, theme
 from nnviz.gui.boundary_view import BoundaryView
 from nnviz.gui.controls import DEFAULT_SPEED, SPEEDS, ControlsPanel
 from nnviz.gui.diagram_view import DiagramView
@@ -612,37 +612,48 @@ class MainWindow(QMainWindow):
 
     # -- quitting ---------------------------------------------------------------------
     def closeEvent(self, event) -> None:
-        """Ask about unsaved work, then stop every thread; the window closes once they have ended.
+        """Ask about unsaved work and running exports, then stop every thread; close once they have ended.
 
         The GUI thread never waits for a thread: it asks each to stop, and the
         window closes for real when the last one has finished (within a
-        second: training checks for stop between mini-batches).  It stays
-        visible meanwhile, because Qt quits the application only when a
-        visible window closes.
+        second: training checks for stop between mini-batches; "Finish" waits
+        for the export).  It stays visible meanwhile, disabled, because Qt
+        quits the application only when a visible window closes.
         """
         if not self._closing:
             if not self.files.maybe_save("Save the network before quitting?"):
                 event.ignore()
                 return
-            if not self.learning.may_quit(self, self.dialogs):
-                event.ignore()
-                return
+            keep_going = jobs.registry().descriptions(ask_before_quit_only=True)
+            finish = False
+            if keep_going:
+                answer = self.dialogs.ask_running(self, "Still working:\n  " + "\n  ".join(keep_going)
+                                                  + "\n\nFinish it first, or stop it and discard what it made?")
+                if answer == "cancel":
+                    event.ignore()
+                    return
+                finish = answer == "finish"
             self._closing = True
             self._remember()
             self.learning.shutdown()
             self.model.request_stop()
+            for job in jobs.registry().running():
+                if not (finish and job.ask_before_quit):
+                    job.cancel()
         if not self.threads_stopped():
             event.ignore()
             self.setEnabled(False)
-            self.statusBar().showMessage("Stopping…")
+            waiting = jobs.registry().descriptions(ask_before_quit_only=True)
+            self.statusBar().showMessage(f"Finishing: {waiting[0]}…" if waiting else "Stopping…")
             QTimer.singleShot(20, self.close)
             return
         event.accept()
 
     def threads_stopped(self) -> bool:
-        return self.model.stopped and self.learning.stopped()
+        return self.model.stopped and not jobs.registry().running()
 
     def close_without_asking(self) -> None:
+        """Close without asking to save (scripts and tests); a running export is still asked about."""
         self.session.set_modified(False)
         self.close()
 
@@ -653,12 +664,14 @@ class MainWindow(QMainWindow):
         self.store.set_value("view/unit_maps", self.diagram.show_unit_maps)
         self.store.sync()
 
-    def shutdown(self, timeout: float = 2.0) -> None:
+    def shutdown(self, timeout: float = 1.0) -> None:
         """After the event loop has ended: stop every thread and wait for it (never on a live window)."""
         self.learning.shutdown()
         self.model.request_stop()
+        registry = jobs.registry()
+        registry.cancel_all()
         self.worker.wait(int(timeout * 1000))
-        self.learning.wait(timeout)
+        registry.wait_all(timeout)
 
 
 def _keep_losses_until(loss_view: LossView, epoch: int) -> None:

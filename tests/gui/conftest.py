@@ -37,12 +37,18 @@ class FakeDialogs:
         self.save_answer = "discard"
         self.paths: list[str | None] = []
         self.numbers: list[float | None] = []
+        self.running_questions: list[str] = []
+        self.running_answer = "discard"
 
     def error(self, parent, title, text):
         self.errors.append((title, text))
 
     def info(self, parent, title, text):
         self.infos.append((title, text))
+
+    def ask_running(self, parent, text):
+        self.running_questions.append(text)
+        return self.running_answer
 
     def ask_save(self, parent, text):
         self.questions.append(text)

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 
+import imageio.v3 as iio
 import numpy as np
 import pytest
 from mouse_events import LEFT, NONE, send
@@ -21,6 +22,8 @@ from nnviz.core import datasets, weights_file
 from nnviz.core.network import Network
 from nnviz.core.plane import PlaneSampler
 from nnviz.core.trainer import Trainer, TrainSettings
+from nnviz.gui import jobs
+from nnviz.gui.animation_export import ExportDialog
 
 
 def train_epochs(qtbot, window, epochs):
@@ -225,3 +228,40 @@ def test_a_typed_learning_rate_out_of_range_is_refused_and_shown_back(qtbot, win
     assert window.wait_for_sync()
     assert window.latest.settings.lr == 1.0
     assert box.value() == 1.0
+
+
+def start_window_export(qtbot, window, path, frames):
+    train_epochs(qtbot, window, 3000)
+    window.learning.docks["history"].show()
+    history = window.learning.history
+    history.flush()
+    qtbot.mouseClick(history.export_button, Qt.MouseButton.LeftButton)
+    dialog = window.findChild(ExportDialog)
+    dialog.path.setText(str(path))
+    dialog.frames.setValue(frames)
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.progress_bar.value() >= 1, timeout=20_000)
+    return dialog
+
+
+@pytest.mark.parametrize("answer", ["discard", "finish", "cancel"])
+def test_quitting_during_an_export_asks_and_does_what_was_chosen(qtbot, window, dialogs, tmp_path, answer):
+    target = tmp_path / "exports" / "training.gif"
+    target.parent.mkdir()
+    dialog = start_window_export(qtbot, window, target, 400)
+    job = dialog.job
+    dialogs.running_answer = answer
+    window.close_without_asking()
+    assert dialogs.running_questions and "Exporting animation" in dialogs.running_questions[-1]
+    if answer == "cancel":
+        qtbot.wait(200)
+        assert window.isVisible() and job.running
+        job.cancel()
+        qtbot.waitUntil(lambda: not job.running, timeout=5000)
+        return
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=60_000 if answer == "finish" else 1500)
+    assert not jobs.registry().running() and not window.worker.isRunning()
+    if answer == "finish":
+        assert len(list(iio.imiter(str(target), plugin="pillow"))) == 400
+    else:
+        assert list(target.parent.iterdir()) == []  # nothing half-written is left
