@@ -49,6 +49,8 @@ class PredictionsModel(QAbstractTableModel):
                 return f"{self.X[r, c - 1]:.4g}"
             if c == 3:
                 return str(int(self.y[r]))
+            if c in (4, 5) and not np.isfinite(self.p[r]):
+                return "–"  # a diverged network predicts NaN
             if c == 4:
                 return f"{self.p[r]:.4f}"
             if c == 5:

@@ -58,3 +58,12 @@ def test_large_sets_with_a_test_split(view):
     view.set_state(net, moved, TrainSettings(), 1)
     view.flush()
     assert cell(view, 0, 1) == "9"
+
+
+def test_a_diverged_network_shows_dashes_not_an_error(view):
+    # A diverged run can leave NaN weights: every prediction is NaN.
+    net = Network.initialised([2, 4, 1], seed=42)
+    net.W[0][:] = np.nan
+    view.set_state(net, datasets.xor(), TrainSettings(), 7)
+    view.flush()
+    assert [cell(view, 0, c) for c in (4, 5, 6)] == ["–", "–", "✗"]
