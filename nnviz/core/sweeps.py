@@ -22,6 +22,7 @@ import numpy as np
 
 from nnviz.core.datasets import Dataset
 from nnviz.core.errors import ConfigError, TrainingDiverged
+from nnviz.core.history import LossHistory
 from nnviz.core.network import Network
 from nnviz.core.trainer import Trainer, TrainSettings
 
@@ -120,6 +121,7 @@ class Run:
     def __init__(self, config: RunConfig, data: Dataset) -> None:
         self.config = config
         self.trainer = config.trainer(data)
+        self.history = LossHistory()  # every epoch: a compared run's length is known in advance
         self.error: str | None = None
 
     @property
@@ -132,7 +134,7 @@ class Run:
 
     @property
     def losses(self) -> np.ndarray:
-        return self.trainer.history.train
+        return self.history.train
 
     def advance(self, epochs: int) -> int:
         """Train up to ``epochs`` more epochs (never past the run's end); returns how many ran."""
@@ -144,6 +146,7 @@ class Run:
             self.trainer.run(n)
         except TrainingDiverged as exc:
             self.error = str(exc)
+        self.history.append(self.trainer.last_run[0])
         return self.trainer.epoch - before
 
     def final_loss(self) -> float:

@@ -18,7 +18,7 @@ import numpy as np
 from nnviz.core import optimizers
 from nnviz.core.datasets import Dataset
 from nnviz.core.errors import ConfigError, TrainingDiverged
-from nnviz.core.history import LossHistory
+from nnviz.core.history import LossRecord
 from nnviz.core.kernel import Kernel
 from nnviz.core.network import Network
 
@@ -63,7 +63,9 @@ class Trainer:
         self.network = network
         self.settings = (settings or TrainSettings()).check()
         self.epoch = 0
-        self.history = LossHistory()
+        self.history = LossRecord()
+        # The losses (and test losses, or None) of the epochs the last run() completed.
+        self.last_run: tuple[np.ndarray, np.ndarray | None] = (np.empty(0), None)
         self._rng = np.random.default_rng(self.settings.seed)
         self.optimizer = optimizers.make(self.settings.optimizer, network.params.size, self.settings.lr)
         self._weight_mask = network.weight_mask
@@ -109,7 +111,7 @@ class Trainer:
         """Go back to a past epoch: its weights, and the history up to it."""
         self.set_params(params)
         self.epoch = epoch
-        self.history.truncate(epoch)
+        self.history.truncate(epoch - 1)
 
     def _kernel(self, m: int) -> Kernel:
         if m not in self._kernels:
@@ -134,13 +136,13 @@ class Trainer:
             grad += s.l1 * np.sign(p) * w
 
     def run(self, epochs: int) -> np.ndarray:
-        """Train for ``epochs`` epochs; returns their losses (also appended to ``history``).
+        """Train for ``epochs`` epochs; returns their losses (also added to ``history`` and ``last_run``).
 
         The loss of an epoch is measured on the weights *before* that epoch's
         update, as in the tutorial (for mini-batches: the mean of the batch
         losses, each before its own update).  If it is NaN or infinite,
         training stops before the update and ``TrainingDiverged`` says where;
-        the epochs before it are kept in ``history`` and counted in ``epoch``.
+        the epochs before it are kept in ``history`` and ``last_run`` and counted in ``epoch``.
         """
         losses = np.empty(epochs)
         test = np.empty(epochs) if self.data.has_test else None
@@ -151,7 +153,8 @@ class Trainer:
                 done = self._run_plain(losses)
             else:
                 done = self._run_general(losses, test)
-        self.history.append(losses[:done], None if test is None else test[:done])
+        self.last_run = (losses[:done], None if test is None else test[:done])
+        self.history.add(self.epoch, *self.last_run)
         self.epoch += done
         if done < epochs:
             raise TrainingDiverged(self.epoch, float(losses[done]))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import Qt
 
 from nnviz.core.plane import PlaneSampler
@@ -92,17 +91,14 @@ class LearningPanels:
         """Train on from a past snapshot, keeping the loss curve up to it (a rewind, not a new run)."""
         w = self.window
         loss_view = w.loss_view
-        offset = loss_view.offset
-        keep = max(0, min(past.epoch - offset, len(loss_view.history)))
-        train = loss_view.history.train[:keep].copy()
-        test = loss_view.history.test[:keep].copy()
+        record = loss_view.history  # start_run gives the view a new, empty record
         start = w._start  # Reset still returns to the run's true start
         w.start_run(past.network, w.data if w.data is not None else past.data,
                     past.settings or w.latest.settings, past.epoch, keep_bounds=True,
                     message=f"Resumed from epoch {past.epoch:,}")
         w._start = start
-        loss_view.add(offset, train, None if np.all(np.isnan(test)) else test)
-        loss_view.redraw()
+        loss_view.history = record
+        loss_view.truncate(past.epoch - 1)
 
     # -- compare ----------------------------------------------------------------------
     def open_run(self, run: OpenRun) -> None:

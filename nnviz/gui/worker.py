@@ -44,6 +44,7 @@ from PySide6.QtCore import QThread, Signal
 
 from nnviz.core.datasets import Dataset
 from nnviz.core.errors import NnvizError, TrainingDiverged
+from nnviz.core.history import LossHistory
 from nnviz.core.network import Network
 from nnviz.core.plane import Bounds, PlaneSampler, square_bounds
 from nnviz.core.trainer import Trainer, TrainSettings
@@ -196,8 +197,7 @@ class TrainingWorker(QThread):
         self._trainer: Trainer | None = None
         self._gen = 0
         self._data_version = 0
-        self._offset = 0  # epoch of trainer.history[0]
-        self._published = 0  # history entries already sent
+        self._unsent = LossHistory()  # losses of the epochs trained since the last snapshot
         self._bounds: Bounds | None = None  # set by the GUI to what its view shows
         self._sampler = PlaneSampler(self._resolution)
         self._running = False
@@ -310,7 +310,8 @@ class TrainingWorker(QThread):
             _, generation, network, data, settings, epoch = cmd
             self._trainer = Trainer(network, data, settings)
             self._trainer.epoch = epoch
-            self._gen, self._offset, self._published = generation, epoch, 0
+            self._gen = generation
+            self._unsent.clear()
             self._steps = 0
             self._message = None
             self._speed_samples.clear()
@@ -386,6 +387,7 @@ class TrainingWorker(QThread):
             self._set_running(False)
             self._steps = 0
             self._message = str(exc)
+        self._unsent.append(*trainer.last_run)
         elapsed = time.perf_counter() - t
         if self._steps > 0:
             self._steps -= 1
@@ -423,14 +425,14 @@ class TrainingWorker(QThread):
 
     def _snapshot(self) -> Snapshot:
         trainer = self._trainer
-        history = trainer.history
-        start = min(self._published, len(history))
-        losses = history.train[start:].copy()
-        test = history.test[start:].copy() if trainer.data.has_test else None
-        self._published = len(history)
+        unsent = self._unsent
+        losses = unsent.train.copy()
+        test = unsent.test.copy() if trainer.data.has_test else None
+        first_epoch = trainer.epoch - len(unsent)
+        unsent.clear()
         network = trainer.network.copy()
-        if len(history):
-            loss = float(history.train[-1])
+        if not trainer.history.empty:
+            loss = trainer.history.last_loss
         else:
             with np.errstate(all="ignore"):
                 loss = network.loss_value(trainer.data.X, trainer.data.y)
@@ -441,7 +443,7 @@ class TrainingWorker(QThread):
         return Snapshot(
             generation=self._gen,
             epoch=trainer.epoch,
-            first_epoch=self._offset + start,
+            first_epoch=first_epoch,
             losses=losses,
             test_losses=test,
             network=network,
