@@ -52,6 +52,50 @@ def writable_target(path: str | os.PathLike) -> str:
     return target
 
 
+class AtomicFile:
+    """A temporary file beside ``path``: ``commit`` puts it in place of ``path``, ``discard`` drops it.
+
+    For writes that span a long job (a log streamed while training): the
+    target is checked and the temporary file made at the start, so a bad path
+    is refused before any work.
+    """
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.name = os.fspath(path)
+        self._target = writable_target(self.name)
+        try:
+            fd, self._tmp = tempfile.mkstemp(prefix="." + os.path.basename(self._target) + ".", suffix=".tmp",
+                                             dir=os.path.dirname(self._target))
+        except OSError as exc:
+            raise _write_error(self.name, exc) from None
+        # mkstemp creates the file readable by its owner only; give it the mode
+        # the file it replaces had, or what a plain open() would have given.
+        try:
+            os.chmod(self._tmp, _mode_for(self._target))
+        except OSError as exc:
+            os.close(fd)
+            self.discard()
+            raise _write_error(self.name, exc) from None
+        self.file: BinaryIO = os.fdopen(fd, "wb")
+
+    def commit(self) -> None:
+        """Flush to disk and replace the target; on an error the target is left as it was."""
+        try:
+            self.file.flush()
+            os.fsync(self.file.fileno())
+            self.file.close()
+            os.replace(self._tmp, self._target)
+        except OSError as exc:
+            self.discard()
+            raise _write_error(self.name, exc) from None
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError, AttributeError):
+            self.file.close()
+        with contextlib.suppress(OSError):
+            os.unlink(self._tmp)
+
+
 @contextlib.contextmanager
 def atomic_file(path: str | os.PathLike) -> Iterator[BinaryIO]:
     """A binary file to write; on leaving the block without an error it replaces ``path``.
@@ -59,28 +103,15 @@ def atomic_file(path: str | os.PathLike) -> Iterator[BinaryIO]:
     On an error (raised by the block or by the disk) the temporary file is
     removed and ``path`` is left as it was.
     """
-    name = os.fspath(path)
-    target = writable_target(name)
+    out = AtomicFile(path)
     try:
-        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".", suffix=".tmp",
-                                   dir=os.path.dirname(target))
-    except OSError as exc:
-        raise FileWriteError(f"cannot write {name}: {exc.strerror or exc}") from None
-    try:
-        # mkstemp creates the file readable by its owner only; give it the mode
-        # the file it replaces had, or what a plain open() would have given.
-        os.chmod(tmp, _mode_for(target))
-        with os.fdopen(fd, "wb") as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
+        yield out.file
     except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        out.discard()
         if isinstance(exc, OSError) and not isinstance(exc, FileWriteError):
-            raise FileWriteError(f"cannot write {name}: {exc.strerror or exc}") from None
+            raise _write_error(out.name, exc) from None
         raise
+    out.commit()
 
 
 def atomic_write(path: str | os.PathLike, data: bytes | Callable[[BinaryIO], None]) -> None:
@@ -90,6 +121,10 @@ def atomic_write(path: str | os.PathLike, data: bytes | Callable[[BinaryIO], Non
             data(f)
         else:
             f.write(data)
+
+
+def _write_error(name: str, exc: OSError) -> FileWriteError:
+    return FileWriteError(f"cannot write {name}: {exc.strerror or exc}")
 
 
 def _mode_for(path: str) -> int:
