@@ -31,7 +31,7 @@ def run(weights: str | None = None, dataset: str | None = None, autostart: bool 
         loaded = weights_file.load(weights) if weights else None
         data = _dataset_argument(dataset) if dataset else None
     except NnvizError as exc:
-        print(f"nnviz: {exc}", file=sys.stderr)
+        print(f"nnviz: error: {exc}", file=sys.stderr)
         return 2
 
     from PySide6.QtCore import QTimer
@@ -60,7 +60,7 @@ def run(weights: str | None = None, dataset: str | None = None, autostart: bool 
 
     def finish() -> None:
         if screenshot and not window.grab().save(screenshot, "PNG"):
-            print(f"nnviz: cannot write the screenshot {screenshot}", file=sys.stderr)
+            print(f"nnviz: error: cannot write the screenshot {screenshot}", file=sys.stderr)
             status["code"] = 1
         window.close_without_asking()
 
