@@ -17,7 +17,7 @@ from nnviz.gui.app import run
 def test_a_missing_weights_file_exits_2_with_one_line(capsys, tmp_path):
     assert run(weights=str(tmp_path / "missing.npz")) == 2
     err = capsys.readouterr().err
-    assert err.startswith("nnviz: cannot read ") and "missing.npz" in err and err.count("\n") == 1
+    assert err.startswith("nnviz: error: cannot read ") and "missing.npz" in err and err.count("\n") == 1
 
 
 def test_an_unknown_data_set_exits_2(capsys):
