@@ -80,7 +80,8 @@ def soak(name: str, seconds: float) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("seconds", nargs="?", type=float, default=60.0, help="training time per case (default 60)")
+    parser.add_argument("seconds", nargs="?", type=float, default=60.0,
+                        help="training time per case (default 60)")
     parser.add_argument("--case", choices=(*CASES, "both"), default="both")
     args = parser.parse_args()
     if args.seconds <= 0:

@@ -66,7 +66,8 @@ def _layers(text: str) -> list[int]:
 def _float_between(minimum: float, maximum: float = math.inf, inclusive: bool = True):
     """An argparse type for finite numbers from ``minimum`` (above it unless ``inclusive``) to ``maximum``."""
     if maximum < math.inf:
-        bound = f"from {minimum:g} to {maximum:g}" if inclusive else f"above {minimum:g} and at most {maximum:g}"
+        bound = (f"from {minimum:g} to {maximum:g}" if inclusive
+                 else f"above {minimum:g} and at most {maximum:g}")
     else:
         bound = f"of at least {minimum:g}" if inclusive else f"above {minimum:g}"
 
@@ -136,7 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--output-activation", choices=OUTPUT_ACTIVATIONS, help="default sigmoid")
     train.add_argument("--loss", choices=losses.NAMES, help="default mse")
     train.add_argument("--optimizer", choices=optimizers.NAMES, help="default sgd")
-    train.add_argument("--lr", type=_learning_rate, help=f"learning rate, {MIN_LR:g} to {MAX_LR:g} (default 1.0)")
+    train.add_argument("--lr", type=_learning_rate,
+                       help=f"learning rate, {MIN_LR:g} to {MAX_LR:g} (default 1.0)")
     train.add_argument("--batch-size", type=_batch_size, help="full (default) or a number of points")
     train.add_argument("--l1", type=_nonnegative_float, help="L1 penalty on weights (default 0)")
     train.add_argument("--l2", type=_nonnegative_float, help="L2 penalty on weights (default 0)")

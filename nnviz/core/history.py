@@ -295,7 +295,8 @@ class LossRecord:
                         np.r_[tr, s[_TRAIN + 2]], np.r_[tr, s[_TRAIN]], np.r_[tr, s[_TRAIN + 1]],
                         np.r_[te, s[_TEST + 2]], np.r_[te, s[_TEST]], np.r_[te, s[_TEST + 1]])
 
-    def series(self, which: str, start: float, stop: float, max_points: int = 4000) -> tuple[np.ndarray, np.ndarray]:
+    def series(self, which: str, start: float, stop: float,
+               max_points: int = 4000) -> tuple[np.ndarray, np.ndarray]:
         """(epochs, losses) to draw the ``"train"`` or ``"test"`` curve from ``start`` to ``stop``.
 
         At most about ``max_points`` points whatever the range: where several

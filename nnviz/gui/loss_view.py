@@ -250,7 +250,8 @@ class LossView(pg.PlotWidget):
         else:
             (start, stop), _ = vb.viewRange()
         drawn = []
-        for curve, which, shown in ((self.train_curve, "train", True), (self.test_curve, "test", record.has_test)):
+        curves = ((self.train_curve, "train", True), (self.test_curve, "test", record.has_test))
+        for curve, which, shown in curves:
             if not shown or record.empty:
                 curve.setData([], [])
                 continue
@@ -269,7 +270,8 @@ class LossView(pg.PlotWidget):
             (("test", theme.TEST_LOSS),) if self.history.has_test else ())
         if entries != self._legend_entries:
             self._legend_entries = entries
-            keys = "".join(f"&nbsp;&nbsp;&nbsp;<span style='color: {colour}'>&#9473;&#9473;</span>&nbsp;{name}"
+            gap = "&nbsp;" * 3
+            keys = "".join(f"{gap}<span style='color: {colour}'>&#9473;&#9473;</span>&nbsp;{name}"
                            for name, colour in entries)
             self.getPlotItem().setTitle("Loss" + keys, color=theme.INK, size="11pt")
 
