@@ -8,25 +8,30 @@ this).  Every bad input ends with exit status 2 and one line on stderr.
 from __future__ import annotations
 
 import argparse
-import io
 import math
 import os
+import re
 import sys
+from typing import BinaryIO
 
 import numpy as np
 
 from nnviz import __version__
 from nnviz.core import activations, datasets, losses, optimizers, weights_file
-from nnviz.core.atomic import atomic_write
+from nnviz.core.atomic import AtomicFile
 from nnviz.core.errors import NnvizError, TrainingDiverged
 from nnviz.core.network import INIT_METHODS, MAX_HIDDEN_LAYERS, OUTPUT_ACTIVATIONS, Network
-from nnviz.core.trainer import Trainer, TrainSettings, accuracy
+from nnviz.core.trainer import MAX_LR, Trainer, TrainSettings, accuracy
 
 EXIT_USAGE = 2
 EXIT_DIVERGED = 1
 MAX_EPOCHS = 100_000_000
 TABLE_ROWS = 20  # rows of the results table printed for a large data set
 PROGRESS_EVERY = 100
+# Smaller learning rates change nothing a person could watch; tiny values such
+# as 1e-320 are not even normal floating-point numbers.
+MIN_LR = 1e-8
+MAX_QUIT_AFTER = 24 * 3600  # seconds: a day
 
 
 class UsageError(Exception):
@@ -46,7 +51,7 @@ def _layers(text: str) -> list[int]:
     parts = [p.strip() for p in text.split(",")]
     sizes = []
     for p in parts:
-        if not p.isdigit():
+        if not (p.isascii() and p.isdigit()):
             raise argparse.ArgumentTypeError(f"{text!r}: hidden sizes are whole numbers separated by commas, "
                                              "like 4 or 8,8")
         sizes.append(int(p))
@@ -58,32 +63,37 @@ def _layers(text: str) -> list[int]:
     return sizes
 
 
-def _float_above(minimum: float, inclusive: bool):
-    """An argparse type for finite numbers above ``minimum`` (or at it, when ``inclusive``)."""
-    bound = f"of at least {minimum:g}" if inclusive else f"above {minimum:g}"
+def _float_between(minimum: float, maximum: float = math.inf, inclusive: bool = True):
+    """An argparse type for finite numbers from ``minimum`` (above it unless ``inclusive``) to ``maximum``."""
+    if maximum < math.inf:
+        bound = (f"from {minimum:g} to {maximum:g}" if inclusive
+                 else f"above {minimum:g} and at most {maximum:g}")
+    else:
+        bound = f"of at least {minimum:g}" if inclusive else f"above {minimum:g}"
 
     def parse(text: str) -> float:
         try:
-            value = float(text)
+            value = datasets.parse_number(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-        if not (math.isfinite(value) and (value >= minimum if inclusive else value > minimum)):
+        above = value >= minimum if inclusive else value > minimum
+        if not (math.isfinite(value) and above and value <= maximum):
             raise argparse.ArgumentTypeError(f"{text!r} must be a number {bound}")
         return value
 
     return parse
 
 
-_positive_float = _float_above(0, inclusive=False)
-_nonnegative_float = _float_above(0, inclusive=True)
+_nonnegative_float = _float_between(0)
+_learning_rate = _float_between(MIN_LR, MAX_LR)
+_seconds = _float_between(0, MAX_QUIT_AFTER, inclusive=False)
 
 
 def _int_range(low: int, high: int):
     def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not re.fullmatch(r"[+-]?[0-9]+", text.strip()):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
+        value = int(text)
         if not low <= value <= high:
             raise argparse.ArgumentTypeError(f"{text!r} must be between {low} and {high}")
         return value
@@ -116,8 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("weights", nargs="?", help="a weights file to open")
     gui.add_argument("--dataset", metavar="NAME|FILE.csv", help="data set to start with")
     gui.add_argument("--autostart", action="store_true", help="start training at once")
-    gui.add_argument("--quit-after", type=_positive_float, metavar="SECONDS",
-                     help="quit after this many seconds (status 0)")
+    gui.add_argument("--quit-after", type=_seconds, metavar="SECONDS",
+                     help="quit after this many seconds, at most a day (status 0)")
     gui.add_argument("--screenshot", metavar="PNG", help="with --quit-after: save a screenshot before quitting")
 
     train = sub.add_parser("train", help="train without a window (the tutorial by default)")
@@ -127,7 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--output-activation", choices=OUTPUT_ACTIVATIONS, help="default sigmoid")
     train.add_argument("--loss", choices=losses.NAMES, help="default mse")
     train.add_argument("--optimizer", choices=optimizers.NAMES, help="default sgd")
-    train.add_argument("--lr", type=_positive_float, help="learning rate (default 1.0)")
+    train.add_argument("--lr", type=_learning_rate,
+                       help=f"learning rate, {MIN_LR:g} to {MAX_LR:g} (default 1.0)")
     train.add_argument("--batch-size", type=_batch_size, help="full (default) or a number of points")
     train.add_argument("--l1", type=_nonnegative_float, help="L1 penalty on weights (default 0)")
     train.add_argument("--l2", type=_nonnegative_float, help="L2 penalty on weights (default 0)")
@@ -136,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--init", choices=INIT_METHODS, help="weight initialisation (default tutorial)")
     train.add_argument("--weights", metavar="FILE", help="continue from a saved weights file")
     train.add_argument("--save", metavar="FILE", help="save the trained weights (.npz)")
-    train.add_argument("--log-csv", metavar="FILE", help="write epoch,loss for every epoch")
+    train.add_argument("--log-csv", metavar="FILE", help="write epoch,loss for every epoch, as it trains")
     train.add_argument("--quiet", action="store_true", help="print only the final summary")
 
     ev = sub.add_parser("eval", help="print predictions and accuracy of a saved network")
@@ -154,6 +165,13 @@ def load_dataset(spec: str | None, samples: int = 200, noise: float = 0.1, seed:
     if spec.lower().endswith(".csv") or os.path.exists(spec):
         return datasets.read_csv(spec)
     raise UsageError(f"unknown data set {spec!r}; choose one of {', '.join(datasets.NAMES)} or a .csv file")
+
+
+def loss_text(value: float) -> str:
+    """A loss as the tutorial prints it (0.203644), or in scientific notation when that would mislead."""
+    if value == 0 or 1e-4 <= abs(value) < 1e6 or not math.isfinite(value):
+        return f"{value:.6f}"
+    return f"{value:.6e}"
 
 
 def _format_point(x: np.ndarray) -> str:
@@ -207,12 +225,36 @@ def cmd_train(args, out) -> int:
     if args.seed is not None:
         settings.seed = args.seed
     settings.check()
-    for path in (args.save, args.log_csv):
-        if path:
-            _check_writable(path)
+    outputs = _open_outputs(args.save, args.log_csv)
+    try:
+        return _train(args, out, net, data, settings, start_epoch, *outputs)
+    except BaseException:
+        for f in outputs:
+            if f is not None:
+                f.discard()
+        raise
 
+
+def _open_outputs(save: str | None, log_csv: str | None) -> tuple[AtomicFile | None, AtomicFile | None]:
+    """Check and begin both output files before training, so a bad path costs no training time."""
+    if save and log_csv and os.path.realpath(save) == os.path.realpath(log_csv):
+        raise UsageError("--save and --log-csv name the same file")
+    save_file = AtomicFile(save) if save else None
+    try:
+        log_file = AtomicFile(log_csv) if log_csv else None
+    except NnvizError:
+        if save_file is not None:
+            save_file.discard()
+        raise
+    return save_file, log_file
+
+
+def _train(args, out, net: Network, data: datasets.Dataset, settings: TrainSettings, start_epoch: int,
+           save_file: AtomicFile | None, log_file: AtomicFile | None) -> int:
     trainer = Trainer(net, data, settings)
     trainer.epoch = start_epoch
+    if log_file is not None:
+        log_file.file.write(b"epoch,loss,test_loss\n" if data.has_test else b"epoch,loss\n")
     diverged = None
     remaining = args.epochs
     while remaining > 0:
@@ -220,61 +262,56 @@ def cmd_train(args, out) -> int:
         chunk = min(remaining, PROGRESS_EVERY - trainer.epoch % PROGRESS_EVERY)
         first = trainer.epoch
         try:
-            chunk_losses = trainer.run(chunk)
+            trainer.run(chunk)
         except TrainingDiverged as exc:
             diverged = exc
-            chunk_losses = trainer.history.train[first - start_epoch:]
+        chunk_losses, chunk_test = trainer.last_run
+        if log_file is not None:
+            _log_rows(log_file.file, first, chunk_losses, chunk_test)
         if not args.quiet and first % PROGRESS_EVERY == 0 and len(chunk_losses):
-            print(f"Epoch {first:4d}: Loss = {chunk_losses[0]:.6f}", file=out)
+            print(f"Epoch {first:4d}: Loss = {loss_text(chunk_losses[0])}", file=out)
         if diverged:
             break
         remaining -= chunk
 
-    if args.log_csv:
-        _write_log(args.log_csv, trainer, start_epoch)
+    if log_file is not None:
+        log_file.commit()
     if diverged:
-        print(f"nnviz: {diverged}", file=sys.stderr)
+        if save_file is not None:
+            save_file.discard()
+        print(f"nnviz: error: {diverged}", file=sys.stderr)
         return EXIT_DIVERGED
     # As in the tutorial, the final loss is the loss of the last epoch (measured
     # before its update); the table shows the weights after that update.
-    final_loss = trainer.history.train[-1] if len(trainer.history) else net.loss_value(data.X, data.y)
+    trained_loss = net.loss_value(data.X, data.y)
+    final_loss = trainer.history.last_loss if not trainer.history.empty else trained_loss
     if args.quiet:
         acc = trainer.accuracy()
-        print(f"epoch {trainer.epoch}: loss {final_loss:.6f}, accuracy {acc:.1%}", file=out)
+        print(f"epoch {trainer.epoch}: final loss {loss_text(final_loss)}, accuracy {acc:.1%}", file=out)
     else:
-        print(f"\nFinal loss: {final_loss:.6f}\n", file=out)
+        print(f"\nFinal loss: {loss_text(final_loss)} (the last epoch's loss, measured before its update, "
+              "as the article prints it)", file=out)
+        print(f"Loss of the trained weights: {loss_text(trained_loss)} (after that update; "
+              "nnviz eval shows this one)\n", file=out)
         results_table(net, data.X, data.y, out)
         if data.has_test:
             print(f"Test accuracy: {trainer.accuracy(test=True):.1%} on {len(data.X_test)} held-out points",
                   file=out)
-    if args.save:
-        weights_file.save(args.save, net, trainer.epoch, data, settings)
+    if save_file is not None:
+        weights_file.write(save_file.file, net, trainer.epoch, data, settings)
+        save_file.commit()
         if not args.quiet:
             print(f"Saved weights to {args.save}", file=out)
     return 0
 
 
-def _check_writable(path: str) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise UsageError(f"cannot write {path}: folder {directory} does not exist")
-    if not os.access(directory, os.W_OK):
-        raise UsageError(f"cannot write {path}: folder {directory} is not writable")
-
-
-def _write_log(path: str, trainer: Trainer, start_epoch: int) -> None:
-    history = trainer.history
-    epochs = np.arange(start_epoch, start_epoch + len(history))
-    buf = io.StringIO()
-    if history.has_test:
-        buf.write("epoch,loss,test_loss\n")
-        for e, loss, test in zip(epochs, history.train, history.test):
-            buf.write(f"{e},{float(loss)!r},{float(test)!r}\n")
+def _log_rows(f: BinaryIO, first_epoch: int, losses: np.ndarray, test: np.ndarray | None) -> None:
+    epochs = range(first_epoch, first_epoch + len(losses))
+    if test is None:
+        rows = (f"{e},{loss!r}\n" for e, loss in zip(epochs, losses.tolist()))
     else:
-        buf.write("epoch,loss\n")
-        for e, loss in zip(epochs, history.train):
-            buf.write(f"{e},{float(loss)!r}\n")
-    atomic_write(path, buf.getvalue().encode())
+        rows = (f"{e},{loss!r},{t!r}\n" for e, loss, t in zip(epochs, losses.tolist(), test.tolist()))
+    f.write("".join(rows).encode())
 
 
 def cmd_eval(args, out) -> int:
@@ -288,7 +325,8 @@ def cmd_eval(args, out) -> int:
         raise UsageError(f"the network takes {net.layers[0]} inputs but the data has {data.X.shape[1]}")
     print(f"{args.weights}: layers {'-'.join(map(str, net.layers))}, {net.activation}, "
           f"{net.loss}, epoch {loaded.epoch}", file=out)
-    print(f"Loss: {net.loss_value(data.X, data.y):.6f}\n", file=out)
+    print(f"Loss: {loss_text(net.loss_value(data.X, data.y))} (of these saved weights, after {loaded.epoch} "
+          "epochs; nnviz train's \"Final loss\" is measured one update earlier)\n", file=out)
     results_table(net, data.X, data.y, out, title="Results:")
     return 0
 

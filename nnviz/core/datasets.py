@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import os
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -121,50 +123,103 @@ def generate(name: str, n: int = 200, noise: float = 0.1, seed: int = 0,
 
 
 # -- CSV ------------------------------------------------------------------
+_MIB = 1024 * 1024
+# Digits 0-9 only: float() also takes other scripts' digits ("٤") and underscores ("1_0").
+_NUMBER = re.compile(r"[+-]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf|infinity|nan)",
+                     re.IGNORECASE)
+
+
+def parse_number(text: str) -> float:
+    """A number written with ASCII digits (sign, point and exponent allowed); ValueError otherwise."""
+    stripped = text.strip()
+    if not _NUMBER.fullmatch(stripped):
+        raise ValueError(f"{text!r} is not a number")
+    return float(stripped)
+
+
+def mib_text(size: int) -> str:
+    """A size in MiB rounded up to hundredths, so a file just over a limit never reads as at it."""
+    return f"{math.ceil(size * 100 / _MIB) / 100:.2f} MiB"
+
+
 def read_csv(path: str | os.PathLike) -> Dataset:
     """Read ``x1,x2,label`` rows; every problem is reported with its line number."""
+    name = os.fspath(path)
     try:
         size = os.path.getsize(path)
+        if size <= MAX_CSV_BYTES:
+            with open(path, "rb") as f:
+                raw = f.read(MAX_CSV_BYTES + 1)
+            size = len(raw)
     except OSError as exc:
-        raise DataError(f"cannot read {os.fspath(path)}: {exc.strerror or exc}") from None
+        raise DataError(f"cannot read {name}: {exc.strerror or exc}") from None
     if size > MAX_CSV_BYTES:
-        raise DataError(f"{os.fspath(path)} is {size // (1024 * 1024)} MiB; the limit is "
-                        f"{MAX_CSV_BYTES // (1024 * 1024)} MiB")
+        raise DataError(f"{name} is {mib_text(size)}; the limit is {MAX_CSV_BYTES // _MIB} MiB")
+    # Refuse a file of far too many rows before parsing it (parsing a million
+    # rows would take seconds and hundreds of MB).  Empty lines do not count.
+    lines = raw.count(b"\n") - raw.count(b"\n\n") + (not raw.endswith(b"\n"))
+    if lines > MAX_POINTS + 1:
+        raise DataError(f"{name} has {lines:,} lines; the limit is {MAX_POINTS:,} points and a header")
     try:
-        with open(path, encoding="utf-8", newline="") as f:
-            text = f.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot read {os.fspath(path)}: {exc}") from None
-    return parse_csv(text, os.path.basename(os.fspath(path)))
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise DataError(f"cannot read {name}: line {line} is not UTF-8 text") from None
+    return parse_csv(text, os.path.basename(name))
 
 
 def parse_csv(text: str, source: str = "CSV") -> Dataset:
-    rows = list(csv.reader(io.StringIO(text)))
-    lines = [(i + 1, row) for i, row in enumerate(rows) if any(cell.strip() for cell in row)]
-    if not lines:
-        raise DataError(f"{source} is empty; expected a header x1,x2,label and rows of points")
-    line_no, header = lines[0]
-    if [c.strip().lower() for c in header] != CSV_HEADER:
-        raise DataError(f"{source} line {line_no}: the header must be x1,x2,label, found {','.join(header)}")
-    if len(lines) - 1 > MAX_POINTS:
-        raise DataError(f"{source} has {len(lines) - 1} points; the limit is {MAX_POINTS}")
+    # Excel writes a byte-order mark before the header.
+    text = text.removeprefix("\ufeff")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header_seen = False
     X, y = [], []
-    for line_no, row in lines[1:]:
-        if len(row) != 3:
-            raise DataError(f"{source} line {line_no}: expected 3 columns (x1,x2,label), found {len(row)}")
-        try:
-            x1, x2, label = (float(c) for c in row)
-        except ValueError:
-            raise DataError(f"{source} line {line_no}: {','.join(row)!r} is not three numbers") from None
-        if not (np.isfinite(x1) and np.isfinite(x2)):
-            raise DataError(f"{source} line {line_no}: coordinates must be finite numbers")
-        if label not in (0.0, 1.0):
-            raise DataError(f"{source} line {line_no}: label must be 0 or 1, found {row[2].strip()}")
-        X.append((x1, x2))
-        y.append(label)
+    try:
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            line_no = reader.line_num
+            if not header_seen:
+                if [c.strip().lower() for c in row] != CSV_HEADER:
+                    raise DataError(f"{source} line {line_no}: the header must be x1,x2,label, "
+                                    f"found {','.join(row)}")
+                header_seen = True
+                continue
+            if len(X) == MAX_POINTS:  # refused here, before the rest is read
+                raise DataError(f"{source} has more than {MAX_POINTS:,} points; the limit is {MAX_POINTS:,}")
+            X.append(_point(row, line_no, source))
+            y.append(_label(row[2], line_no, source))
+    except csv.Error as exc:
+        reason = (f"a value is longer than {csv.field_size_limit():,} characters"
+                  if "field limit" in str(exc) else str(exc))
+        raise DataError(f"{source} line {reader.line_num}: {reason}") from None
+    if not header_seen:
+        raise DataError(f"{source} is empty; expected a header x1,x2,label and rows of points")
     if not X:
         raise DataError(f"{source} has a header but no points")
     return Dataset(np.array(X), np.array(y), name=source)
+
+
+def _point(row: list[str], line_no: int, source: str) -> tuple[float, float]:
+    if len(row) != 3:
+        raise DataError(f"{source} line {line_no}: expected 3 columns (x1,x2,label), found {len(row)}")
+    try:
+        x1, x2, _ = (parse_number(c) for c in row)
+    except ValueError:
+        shown = ",".join(row)
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        raise DataError(f"{source} line {line_no}: {shown!r} is not three numbers "
+                        "(digits 0-9, a point, an optional exponent)") from None
+    if not (math.isfinite(x1) and math.isfinite(x2)):
+        raise DataError(f"{source} line {line_no}: coordinates must be finite numbers")
+    return x1, x2
+
+
+def _label(text: str, line_no: int, source: str) -> float:
+    label = parse_number(text)
+    if label not in (0.0, 1.0):
+        raise DataError(f"{source} line {line_no}: label must be 0 or 1, found {text.strip()}")
+    return label
 
 
 def write_csv(path: str | os.PathLike, X: np.ndarray, y: np.ndarray) -> None:

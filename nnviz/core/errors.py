@@ -29,3 +29,7 @@ class TrainingDiverged(NnvizError, ArithmeticError):
         super().__init__(f"loss became {what} at epoch {epoch}; lower the learning rate")
         self.epoch = epoch
         self.value = value
+
+
+class FileWriteError(NnvizError, OSError):
+    """A file cannot be written; whatever was at the path before is left as it was."""

@@ -23,9 +23,10 @@ import numpy as np
 
 from nnviz.core.datasets import Dataset
 from nnviz.core.errors import ConfigError, TrainingDiverged
+from nnviz.core.history import LossHistory
 from nnviz.core.kernel import Kernel
 from nnviz.core.network import Network
-from nnviz.core.trainer import Trainer, TrainSettings
+from nnviz.core.trainer import Interrupted, Trainer, TrainSettings
 
 DEFAULT_LRS = (0.1, 1.0, 10.0)
 DEFAULT_HIDDEN_SIZES = (2, 4, 8, 16)
@@ -126,10 +127,6 @@ def parse_numbers(text: str, kind=float) -> list:
 BLOCK_ROWS = 1024
 
 
-class Interrupted(Exception):
-    """Training was stopped in the middle of an epoch (the run is over)."""
-
-
 class BlockKernel:
     """The pass of ``Kernel`` over ``m`` rows, computed ``BLOCK_ROWS`` rows at a time.
 
@@ -227,6 +224,7 @@ class Run:
         self.config = config
         self.trainer = config.trainer(data, stop)
         self._stop = stop
+        self.history = LossHistory()  # every epoch: a compared run's length is known in advance
         self.error: str | None = None
 
     @property
@@ -239,7 +237,7 @@ class Run:
 
     @property
     def losses(self) -> np.ndarray:
-        return self.trainer.history.train
+        return self.history.train
 
     def advance(self, epochs: int) -> int:
         """Train up to ``epochs`` more epochs (never past the run's end); returns how many ran."""
@@ -253,6 +251,8 @@ class Run:
             self.error = str(exc)
         except Interrupted:
             self.error = "stopped"
+            return self.trainer.epoch - before  # the epochs of this call are abandoned
+        self.history.append(self.trainer.last_run.train)
         return self.trainer.epoch - before
 
     def final_loss(self) -> float:

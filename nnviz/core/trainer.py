@@ -13,13 +13,14 @@ import copy
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from nnviz.core import optimizers
 from nnviz.core.datasets import Dataset
 from nnviz.core.errors import ConfigError, TrainingDiverged
-from nnviz.core.history import LossHistory
+from nnviz.core.history import LossRecord
 from nnviz.core.kernel import Kernel
 from nnviz.core.network import Network
 
@@ -34,8 +35,7 @@ class Interrupted(Exception):
     """Training was asked to end in the middle of an epoch; the trainer is not to be used again."""
 
 
-@dataclass(frozen=True)
-class RunLosses:
+class RunLosses(NamedTuple):
     """The losses of the epochs completed by the last call to ``Trainer.run`` (new arrays)."""
 
     train: np.ndarray
@@ -80,8 +80,8 @@ class Trainer:
         self.network = network
         self.settings = (settings or TrainSettings()).check()
         self.epoch = 0
-        self.history = LossHistory()
-        self.last_run: RunLosses | None = None
+        self.history = LossRecord()
+        self.last_run = RunLosses(np.empty(0), None)
         self._rng = np.random.default_rng(self.settings.seed)
         self.optimizer = optimizers.make(self.settings.optimizer, network.params.size, self.settings.lr)
         self._weight_mask = network.weight_mask
@@ -127,7 +127,7 @@ class Trainer:
         """Go back to a past epoch: its weights, and the history up to it."""
         self.set_params(params)
         self.epoch = epoch
-        self.history.truncate(epoch)
+        self.history.truncate(epoch - 1)
 
     def _kernel(self, m: int) -> Kernel:
         if m not in self._kernels:
@@ -156,13 +156,13 @@ class Trainer:
             grad += s.l1 * np.sign(p) * w
 
     def run(self, epochs: int, interrupted: Callable[[], bool] | None = None) -> np.ndarray:
-        """Train for ``epochs`` epochs; returns their losses (also appended to ``history``).
+        """Train for ``epochs`` epochs; returns their losses (also added to ``history`` and ``last_run``).
 
         The loss of an epoch is measured on the weights *before* that epoch's
         update, as in the tutorial (for mini-batches: the mean of the batch
         losses, each before its own update).  If it is NaN or infinite,
         training stops before the update and ``TrainingDiverged`` says where;
-        the epochs before it are kept in ``history`` and counted in ``epoch``.
+        the epochs before it are kept in ``history`` and ``last_run`` and counted in ``epoch``.
 
         ``interrupted`` is polled between mini-batches: when it returns True
         the epoch under way is abandoned and ``Interrupted`` is raised (a
@@ -179,7 +179,7 @@ class Trainer:
                 done = self._run_general(losses, test, interrupted)
         finished = done if done >= 0 else -1 - done
         self.last_run = RunLosses(losses[:finished].copy(), None if test is None else test[:finished].copy())
-        self.history.append(losses[:finished], None if test is None else test[:finished])
+        self.history.add(self.epoch, *self.last_run)
         self.epoch += finished
         if done < 0:
             raise Interrupted()

@@ -19,6 +19,7 @@ import json
 import os
 import zipfile
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import numpy as np
 
@@ -47,6 +48,12 @@ class Loaded:
 def save(path: str | os.PathLike, network: Network, epoch: int = 0, data: Dataset | None = None,
          settings: TrainSettings | None = None) -> None:
     """Write ``network`` (and optionally its data and settings) atomically."""
+    atomic_write(path, lambda f: write(f, network, epoch, data, settings))
+
+
+def write(f: BinaryIO, network: Network, epoch: int = 0, data: Dataset | None = None,
+          settings: TrainSettings | None = None) -> None:
+    """Write ``network`` (and optionally its data and settings) to an open binary file."""
     meta = {
         "format": FORMAT,
         "version": VERSION,
@@ -66,16 +73,13 @@ def save(path: str | os.PathLike, network: Network, epoch: int = 0, data: Datase
         arrays["X"] = np.array(data.X)
         arrays["y"] = np.array(data.y)
     arrays["meta"] = np.array(json.dumps(meta))
-
-    def write(f) -> None:
-        np.savez(f, **arrays)
-
-    atomic_write(path, write)
+    np.savez(f, **arrays)
 
 
-def _read_member(archive: zipfile.ZipFile, name: str) -> np.ndarray:
+def _read_member(archive: zipfile.ZipFile, entry: str, source: str) -> np.ndarray:
     """Read one array, checking its header before reading its data."""
-    with archive.open(name) as f:
+    what = f"{source}: {entry.removesuffix('.npy')}"
+    with archive.open(entry) as f:
         try:
             version = np.lib.format.read_magic(f)
             if version == (1, 0):
@@ -83,21 +87,21 @@ def _read_member(archive: zipfile.ZipFile, name: str) -> np.ndarray:
             elif version == (2, 0):
                 shape, _, dtype = np.lib.format.read_array_header_2_0(f)
             else:
-                raise WeightsFileError(f"entry {name[:-4]} uses an unknown array format version {version}")
+                raise WeightsFileError(f"{what} uses an unknown array format version {version}")
         except WeightsFileError:
             raise
         except Exception:
-            raise WeightsFileError(f"entry {name[:-4]} is not a valid NumPy array") from None
+            raise WeightsFileError(f"{what} is not a valid NumPy array") from None
         if dtype.hasobject:
-            raise WeightsFileError(f"entry {name[:-4]} holds Python objects; nnviz never unpickles files")
+            raise WeightsFileError(f"{what} holds Python objects; nnviz never unpickles files")
         count = int(np.prod(shape, dtype=np.float64)) if shape else 1
         if count > MAX_ARRAY_ELEMENTS:
-            raise WeightsFileError(f"entry {name[:-4]} declares {count} values; no valid nnviz file is that large")
-    with archive.open(name) as f:
+            raise WeightsFileError(f"{what} declares {count} values; no valid nnviz file is that large")
+    with archive.open(entry) as f:
         try:
             return np.lib.format.read_array(f, allow_pickle=False)
         except Exception as exc:
-            raise WeightsFileError(f"entry {name[:-4]} is damaged or truncated ({exc})") from None
+            raise WeightsFileError(f"{what} is damaged or truncated ({exc})") from None
 
 
 def load(path: str | os.PathLike) -> Loaded:
@@ -131,11 +135,12 @@ def load(path: str | os.PathLike) -> Loaded:
 def _load_archive(archive: zipfile.ZipFile, entries: dict, name: str) -> Loaded:
     for info in entries.values():
         if info.file_size > MAX_FILE_BYTES:
-            raise WeightsFileError(f"{name}: entry {info.filename} unpacks to {info.file_size} bytes; "
+            entry = info.filename.removesuffix(".npy")
+            raise WeightsFileError(f"{name}: {entry} unpacks to {info.file_size:,} bytes; "
                                    "no valid nnviz file is that large")
     if "meta.npy" not in entries:
         raise WeightsFileError(f"{name} has no 'meta' entry; it was not written by nnviz")
-    meta_array = _read_member(archive, "meta.npy")
+    meta_array = _read_member(archive, "meta.npy", name)
     if meta_array.dtype.kind != "U" or meta_array.shape != ():
         raise WeightsFileError(f"{name}: 'meta' must be a JSON string")
     try:
@@ -166,7 +171,7 @@ def _load_archive(archive: zipfile.ZipFile, entries: dict, name: str) -> Loaded:
         for key, expected in ((f"W{k}", W.shape), (f"b{k}", b.shape)):
             if key + ".npy" not in entries:
                 raise WeightsFileError(f"{name}: missing {key} for layers {layers}")
-            arr = _read_member(archive, key + ".npy")
+            arr = _read_member(archive, key + ".npy", name)
             if arr.dtype.kind not in "fiu":
                 raise WeightsFileError(f"{name}: {key} has type {arr.dtype}, expected numbers")
             if arr.shape != expected:
@@ -176,8 +181,8 @@ def _load_archive(archive: zipfile.ZipFile, entries: dict, name: str) -> Loaded:
                 raise WeightsFileError(f"{name}: {key} contains NaN or infinite values")
     # Every entry checked: only now is anything written.
     for k, (W, b) in enumerate(zip(network.W, network.b), start=1):
-        W[:] = _read_member(archive, f"W{k}.npy")
-        b[:] = _read_member(archive, f"b{k}.npy")
+        W[:] = _read_member(archive, f"W{k}.npy", name)
+        b[:] = _read_member(archive, f"b{k}.npy", name)
     extra = sorted(set(entries) - {"meta.npy", "X.npy", "y.npy"}
                    - {f"{p}{k}.npy" for p in "Wb" for k in range(1, len(network.W) + 1)})
     if extra:
@@ -188,7 +193,7 @@ def _load_archive(archive: zipfile.ZipFile, entries: dict, name: str) -> Loaded:
     if ("X.npy" in entries) != ("y.npy" in entries):
         raise WeightsFileError(f"{name}: data points need both X and y")
     if "X.npy" in entries:
-        X, y = _read_member(archive, "X.npy"), _read_member(archive, "y.npy")
+        X, y = _read_member(archive, "X.npy", name), _read_member(archive, "y.npy", name)
         if X.dtype.kind not in "fiu" or y.dtype.kind not in "fiu":
             raise WeightsFileError(f"{name}: X and y must hold numbers")
         if X.ndim != 2 or X.shape[1] != 2 or y.shape not in ((len(X), 1), (len(X),)):

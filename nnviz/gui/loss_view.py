@@ -1,9 +1,10 @@
 """The loss curve: training (and test) loss against epochs, log-scale by default.
 
-The full per-epoch history is kept in the core's growing ``LossHistory``
-(for CSV export and zooming in); what is drawn comes from a ``PeakEnvelope``
-of at most a few thousand min/max pairs, so a frame costs the same after ten
-epochs or ten million.
+The losses are kept in the core's bounded ``LossRecord`` (every epoch up to a
+count, then buckets keeping each one's min, max and last loss), which is also
+what "Export loss history" writes.  What is drawn is at most a few thousand
+min/max pairs taken from it, so a frame costs the same after ten epochs or ten
+million, and memory stays the same however long the run.
 """
 
 from __future__ import annotations
@@ -12,15 +13,16 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsItem
 
-from nnviz.core.envelope import PeakEnvelope, visible_series
-from nnviz.core.history import LossHistory
+from nnviz.core.history import LossRecord
 from nnviz.gui import theme
 
 # log10 of a loss of exactly 0 would be -inf; draw it as this instead.
 FLOOR = 1e-300
+# The x range reaches this many times the run's length (rounded up), leaving room right of the line.
+RIGHT_ROOM = 1.12
 
 
 def _nice_ceiling(value: float) -> float:
@@ -112,11 +114,22 @@ class LossView(pg.PlotWidget):
             plot.getAxis(name).enableAutoSIPrefix(False)
         plot.setMenuEnabled(False)
         plot.hideButtons()
-        self.legend = plot.addLegend(offset=(-8, 8), brush=pg.mkBrush(255, 255, 255, 210),
-                                     pen=pg.mkPen(theme.GRID_PEN))
         # Width-1 pens and no symbols: the cheap path of PlotCurveItem.
         self.train_curve = plot.plot(pen=pg.mkPen(theme.TRAIN_LOSS, width=1), name="training loss")
         self.test_curve = plot.plot(pen=pg.mkPen(theme.TEST_LOSS, width=1), name="test loss")
+        # The legend is part of the title row: inside the plot it covered the
+        # curve wherever the curve ran.
+        self.legend = plot.titleLabel
+        self._legend_entries: tuple | None = None
+        # The last epoch's loss, written beside the end of the line.
+        self.last_label = pg.TextItem(color=theme.TRAIN_LOSS, anchor=(0, 0.5))
+        plot.addItem(self.last_label, ignoreBounds=True)
+        # Which past epoch the window shows (hidden while it shows the present).
+        self.marker = pg.InfiniteLine(angle=90, movable=False,
+                                      pen=pg.mkPen(theme.INK, width=1, style=Qt.PenStyle.DashLine))
+        self.marker.setZValue(-1)
+        self.marker.hide()
+        plot.addItem(self.marker, ignoreBounds=True)
         self.setToolTip("Training loss (and test loss, when the data set has a test split) of every "
                         "epoch.\nScroll to zoom, drag to pan; double-click to show the whole run again.")
         for name in ("left", "bottom"):
@@ -124,7 +137,6 @@ class LossView(pg.PlotWidget):
             # is a pixmap copy, and their own Python paint runs only when the
             # range really changes (see _follow).
             plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        self.legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._redraw_timer = QTimer(self, singleShot=True, interval=0)
         self._redraw_timer.timeout.connect(self.redraw)
         vb = plot.getViewBox()
@@ -132,23 +144,30 @@ class LossView(pg.PlotWidget):
         vb.sigRangeChangedManually.connect(self._user_range_changed)
         self.following = True  # the range tracks the whole run until the user zooms or pans
         self._range: tuple | None = None
+        self.history = LossRecord()
         self.set_log_scale(True)
         self.reset(0)
 
     # -- data -------------------------------------------------------------------
     def reset(self, first_epoch: int) -> None:
         """Start a new run whose first loss will be that of ``first_epoch``."""
-        self.offset = first_epoch
-        self.history = LossHistory()
-        self._train_env = PeakEnvelope()
-        self._test_env = PeakEnvelope()
-        self._has_test = False
+        self.history = LossRecord()
+        self.history.clear(first_epoch)
         self.follow()
+
+    @property
+    def offset(self) -> int:
+        """The run's first epoch on the curve."""
+        return self.history.first_epoch
 
     @property
     def end_epoch(self) -> int:
         """One past the last epoch with a loss."""
-        return self.offset + len(self.history)
+        return self.history.end_epoch
+
+    @property
+    def _has_test(self) -> bool:
+        return self.history.has_test
 
     def add(self, first_epoch: int, losses: np.ndarray, test_losses: np.ndarray | None) -> None:
         """Append the losses of epochs ``first_epoch, first_epoch + 1, ...``.
@@ -158,24 +177,24 @@ class LossView(pg.PlotWidget):
         """
         if first_epoch != self.end_epoch:
             if self.offset <= first_epoch < self.end_epoch:
-                self._truncate(first_epoch - self.offset)
+                self.history.truncate(first_epoch - 1)
             else:
                 self.reset(first_epoch)
-        if len(losses) == 0:
-            return
-        self.history.append(losses, test_losses)
-        self._train_env.append(losses)
-        if test_losses is not None:
-            self._has_test = True
-            self._test_env.append(test_losses)
-        else:
-            self._test_env.append(np.full(len(losses), np.nan))
+        self.history.add(first_epoch, losses, test_losses)
 
-    def _truncate(self, size: int) -> None:
-        train, test = self.history.train[:size].copy(), self.history.test[:size].copy()
-        offset = self.offset
-        self.reset(offset)
-        self.add(offset, train, test if not np.all(np.isnan(test)) else None)
+    def truncate(self, last_epoch: int) -> None:
+        """Drop every loss after ``last_epoch`` (to resume from a past epoch), and redraw."""
+        self.history.truncate(last_epoch)
+        self._range = None
+        self.redraw()
+
+    def set_marker(self, epoch: int | None) -> None:
+        """Mark the past epoch the window shows with a vertical line; None hides it."""
+        if epoch is None:
+            self.marker.hide()
+        else:
+            self.marker.setValue(epoch)
+            self.marker.show()
 
     # -- drawing ------------------------------------------------------------------
     def set_log_scale(self, on: bool) -> None:
@@ -183,8 +202,7 @@ class LossView(pg.PlotWidget):
         self.getPlotItem().setLogMode(x=False, y=on)
         self.getPlotItem().setLabel("left", "loss (log scale)" if on else "loss")
         self._range = None
-        if hasattr(self, "history"):
-            self.redraw()
+        self.redraw()
         self.sigLogScaleChanged.emit(on)
 
     def follow(self) -> None:
@@ -203,7 +221,8 @@ class LossView(pg.PlotWidget):
 
     def _follow(self, ys: list[np.ndarray]) -> None:
         """Fit the range to the run in coarse steps, so it (and the axes) change only now and then."""
-        xmax = self.offset + _nice_ceiling(max(len(self.history), 10))
+        # At least a tenth of the width stays free right of the line's end, for its value.
+        xmax = self.offset + _nice_ceiling(max(len(self.history) * RIGHT_ROOM, 10))
         finite = [y[np.isfinite(y)] for y in ys]
         finite = [y for y in finite if len(y)]
         if finite:
@@ -224,39 +243,56 @@ class LossView(pg.PlotWidget):
                                                      padding=0)
 
     def redraw(self) -> None:
-        n = len(self.history)
+        record = self.history
         vb = self.getPlotItem().getViewBox()
         if self.following:
-            start, stop = 0, n
+            start, stop = record.first_epoch, record.end_epoch
         else:
-            (x0, x1), _ = vb.viewRange()
-            start, stop = x0 - self.offset, x1 - self.offset
+            (start, stop), _ = vb.viewRange()
         drawn = []
-        for curve, raw, env, shown in ((self.train_curve, self.history.train, self._train_env, True),
-                                       (self.test_curve, self.history.test, self._test_env, self._has_test)):
-            if not shown or n == 0:
+        curves = ((self.train_curve, "train", True), (self.test_curve, "test", record.has_test))
+        for curve, which, shown in curves:
+            if not shown or record.empty:
                 curve.setData([], [])
                 continue
-            x, y = visible_series(raw, env, start, stop)
+            x, y = record.series(which, start, stop)
             np.maximum(y, FLOOR, out=y, where=~np.isnan(y))
-            curve.setData(x + self.offset, y, connect="finite")
+            curve.setData(x, y, connect="finite")
             drawn.append(y)
         if self.following:
             self._follow(drawn)
-        self.legend.setVisible(n > 0)
+        self._label_last()
+        self._update_legend()
+
+    def _update_legend(self) -> None:
         # The test entry only when there is a test curve to explain.
-        for sample, label in self.legend.items:
-            if label.text == "test loss":
-                sample.setVisible(self._has_test)
-                label.setVisible(self._has_test)
+        entries = () if self.history.empty else (("training", theme.TRAIN_LOSS),) + (
+            (("test", theme.TEST_LOSS),) if self.history.has_test else ())
+        if entries != self._legend_entries:
+            self._legend_entries = entries
+            gap = "&nbsp;" * 3
+            keys = "".join(f"{gap}<span style='color: {colour}'>&#9473;&#9473;</span>&nbsp;{name}"
+                           for name, colour in entries)
+            self.getPlotItem().setTitle("Loss" + keys, color=theme.INK, size="11pt")
+
+    def _label_last(self) -> None:
+        loss = self.history.last_loss
+        if not math.isfinite(loss):
+            self.last_label.hide()
+            return
+        y = math.log10(max(loss, FLOOR)) if self.log_scale else loss
+        x = self.history.last_epoch
+        self.last_label.setText(f"{loss:.3g}")
+        # Right of the line's end when the text fits there, else just above the end.
+        vb = self.getPlotItem().getViewBox()
+        (x0, x1), _ = vb.viewRange()
+        room = (x1 - x) * vb.width() / (x1 - x0) if x1 > x0 else 0.0
+        fits = room >= self.last_label.textItem.boundingRect().width()
+        self.last_label.setAnchor((0, 0.5) if fits else (1, 1))
+        self.last_label.setPos(x, y)
+        self.last_label.show()
 
     def to_csv(self) -> str:
-        """``epoch,loss`` (and ``test_loss`` when there is a test split) for every epoch."""
-        epochs = np.arange(self.offset, self.end_epoch)
-        lines = ["epoch,loss,test_loss" if self._has_test else "epoch,loss"]
-        if self._has_test:
-            lines += [f"{e},{tr!r},{te!r}" for e, tr, te in
-                      zip(epochs.tolist(), self.history.train.tolist(), self.history.test.tolist())]
-        else:
-            lines += [f"{e},{tr!r}" for e, tr in zip(epochs.tolist(), self.history.train.tolist())]
-        return "\n".join(lines) + "\n"
+        """What the record keeps, as CSV: every epoch's loss, or, once buckets are merged, a
+        ``#`` line saying so and one row per bucket (see ``LossRecord.to_csv``)."""
+        return self.history.to_csv()

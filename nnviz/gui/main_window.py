@@ -416,7 +416,8 @@ class MainWindow(QMainWindow):
             self.boundary.set_data(start.data)
         self.boundary.fit(start.data, keep=start.keep_bounds)
         if start.keep_losses:
-            _keep_losses_until(self.loss_view, start.epoch)
+            self.loss_view.truncate(start.epoch - 1)  # the epochs from the resumed one on are trained again
+            self.loss_view.redraw()
         else:
             self.loss_view.reset(start.epoch)
         self._last_message = None
@@ -451,6 +452,7 @@ class MainWindow(QMainWindow):
             self.boundary.set_image(image, bounds)
             self.diagram.set_plane(bounds)
         self.diagram.set_network(shown.network)
+        self.loss_view.set_marker(shown.epoch if shown.past else None)
         if snap is not None:
             self._show_status(f"epoch {snap.epoch:,}", snap.loss, snap.accuracy, snap.test_accuracy)
         else:
@@ -672,14 +674,3 @@ class MainWindow(QMainWindow):
         registry.cancel_all()
         self.worker.wait(int(timeout * 1000))
         registry.wait_all(timeout)
-
-
-def _keep_losses_until(loss_view: LossView, epoch: int) -> None:
-    """Drop the loss curve after ``epoch``: training goes on from there (a resume from the history)."""
-    offset = loss_view.offset
-    keep = max(0, min(epoch - offset, len(loss_view.history)))
-    train = loss_view.history.train[:keep].copy()
-    test = loss_view.history.test[:keep].copy()
-    loss_view.reset(offset)
-    loss_view.add(offset, train, None if np.all(np.isnan(test)) else test)
-    loss_view.redraw()

@@ -34,11 +34,42 @@ def test_train_with_no_options_is_the_tutorial(capsys):
 def test_two_thousand_epochs_solve_xor(capsys):
     code, out, _ = run(capsys, "train", "--epochs", "2000", "--quiet")
     assert code == 0
-    assert out.strip() == "epoch 2000: loss 0.005219, accuracy 100.0%"
+    assert out.strip() == "epoch 2000: final loss 0.005219, accuracy 100.0%"
+
+
+def test_train_and_eval_say_which_loss_they_print(capsys, tmp_path):
+    path = tmp_path / "xor.npz"
+    code, out, _ = run(capsys, "train", "--epochs", "2000", "--save", str(path))
+    assert code == 0
+    assert ("Final loss: 0.005219 (the last epoch's loss, measured before its update, "
+            "as the article prints it)") in out
+    assert "Loss of the trained weights: 0.005210 (after that update; nnviz eval shows this one)" in out
+    code, out, _ = run(capsys, "eval", str(path))
+    assert code == 0
+    assert ('Loss: 0.005210 (of these saved weights, after 2000 epochs; nnviz train\'s "Final loss" '
+            "is measured one update earlier)") in out
+
+
+def test_huge_losses_print_in_scientific_notation(capsys):
+    code, out, err = run(capsys, "train", "--l1", "10", "--l2", "10")
+    assert code == 1 and "loss became infinite" in err
+    assert "Epoch  100: Loss = 1.058531e+193" in out.splitlines()
+    assert max(len(line) for line in out.splitlines()) < 60
+    assert cli.loss_text(0.203644) == "0.203644" and cli.loss_text(2.5e-7) == "2.500000e-07"
 
 
 BAD = [
-    (["train", "--lr", "-1"], "--lr: '-1' must be a number above 0"),
+    (["train", "--lr", "-1"], "--lr: '-1' must be a number from 1e-08 to 1000"),
+    (["train", "--lr", "1e-320"], "--lr: '1e-320' must be a number from 1e-08 to 1000"),
+    (["train", "--lr", "nan"], "'nan' must be a number from 1e-08"),
+    (["train", "--lr", "\u0661"], "'\u0661' is not a number"),
+    (["train", "--layers", "\u0664"], "hidden sizes are whole numbers"),
+    (["train", "--epochs", "\u0665"], "is not a whole number"),
+    (["train", "--epochs", "1_000"], "'1_000' is not a whole number"),
+    (["train", "--noise", "\u0660.\u0661"], "is not a number"),
+    (["gui", "--quit-after", "1e308"], "'1e308' must be a number above 0 and at most 86400"),
+    (["gui", "--quit-after", "inf"], "must be a number above 0 and at most 86400"),
+    (["gui", "--quit-after", "-1"], "must be a number above 0 and at most 86400"),
     (["train", "--lr", "fast"], "'fast' is not a number"),
     (["train", "--layers", "0,x"], "hidden sizes are whole numbers"),
     (["train", "--layers", "100"], "1 to 64 units"),
@@ -88,7 +119,7 @@ def test_save_then_eval_and_continue(capsys, tmp_path):
     assert "[1 1] -> 0 | 0.5746 | 1" in out and "Accuracy: 75.0%" in out
     # 1000 more epochs from the file equal 2000 at once.
     code, out, _ = run(capsys, "train", "--weights", str(path), "--save", str(path), "--quiet")
-    assert out.strip() == "epoch 2000: loss 0.005219, accuracy 100.0%"
+    assert out.strip() == "epoch 2000: final loss 0.005219, accuracy 100.0%"
     assert weights_file.load(path).epoch == 2000
 
 
@@ -121,7 +152,7 @@ def test_divergence_exits_1_with_the_reason(capsys):
     code, out, err = run(capsys, "train", "--activation", "linear", "--output-activation", "linear", "--lr", "50")
     assert code == 1
     assert out.startswith("Epoch    0: Loss = ")
-    assert err.startswith("nnviz: loss became") and "lower the learning rate" in err
+    assert err.startswith("nnviz: error: loss became") and "lower the learning rate" in err
 
 
 def _modules_after(code: str) -> set[str]:
@@ -164,3 +195,116 @@ def test_shipped_examples_load_and_evaluate(capsys):
     assert code == 0
     accuracy = float(out.rsplit("accuracy ", 1)[1].rstrip("%\n"))
     assert accuracy >= 95.0
+
+
+def test_log_csv_streams_every_epoch_beyond_what_memory_keeps(capsys, tmp_path):
+    import tracemalloc
+
+    peaks = {}
+    for epochs in (10_000, 110_000):
+        path = tmp_path / f"log{epochs}.csv"
+        tracemalloc.start()
+        try:
+            assert run(capsys, "train", "--epochs", str(epochs), "--quiet", "--log-csv", str(path))[0] == 0
+            peaks[epochs] = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    with open(tmp_path / "log110000.csv") as f:
+        rows = list(csv.reader(f))
+    assert len(rows) == 110_001 and [r[0] for r in rows[-2:]] == ["109998", "109999"]
+    assert float(rows[1][1]) == pytest.approx(0.2556753002, abs=1e-9)
+    # 100,000 more epochs, over 2 MB more of CSV text, and no more memory than
+    # the bounded loss record's fixed share (the log is not held in memory).
+    assert peaks[110_000] - peaks[10_000] < 1_000_000
+    assert (tmp_path / "log110000.csv").stat().st_size > 2_000_000
+
+
+def test_divergence_keeps_the_log_and_leaves_the_old_weights(capsys, tmp_path):
+    save, log = tmp_path / "w.npz", tmp_path / "log.csv"
+    save.write_bytes(b"earlier weights")
+    code, _, _ = run(capsys, "train", "--activation", "linear", "--output-activation", "linear", "--lr", "50",
+                     "--save", str(save), "--log-csv", str(log))
+    assert code == 1
+    assert save.read_bytes() == b"earlier weights"
+    assert log.read_text().splitlines()[0] == "epoch,loss" and len(log.read_text().splitlines()) == 6
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["log.csv", "w.npz"]
+
+
+def _refused(capsys, *argv):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "" and err.count("\n") == 1 and err.startswith("nnviz: error: ")
+    return err
+
+
+def test_save_onto_a_folder_is_refused_before_training(capsys, tmp_path):
+    folder = tmp_path / "w.npz"
+    folder.mkdir()
+    err = _refused(capsys, "train", "--save", str(folder))
+    assert f"cannot write {folder}: it is a folder, not a regular file" in err
+    assert folder.is_dir() and list(folder.iterdir()) == []
+    err = _refused(capsys, "train", "--log-csv", str(tmp_path))
+    assert "it is a folder" in err
+
+
+def test_log_onto_a_fifo_is_refused_and_the_fifo_kept(capsys, tmp_path):
+    import os
+    import stat
+
+    fifo = tmp_path / "log.csv"
+    os.mkfifo(fifo)
+    err = _refused(capsys, "train", "--log-csv", str(fifo))
+    assert "it is a FIFO (named pipe), not a regular file" in err
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+def test_save_through_a_symlink_replaces_its_target(capsys, tmp_path):
+    target = tmp_path / "real.npz"
+    target.write_bytes(b"old")
+    link = tmp_path / "link.npz"
+    link.symlink_to(target)
+    assert run(capsys, "train", "--epochs", "5", "--quiet", "--save", str(link))[0] == 0
+    assert link.is_symlink() and weights_file.load(target).epoch == 5
+
+
+@pytest.mark.skipif(not __import__("os").path.exists("/dev/full"), reason="needs /dev/full")
+def test_log_onto_a_device_is_refused_and_the_device_kept(capsys):
+    import os
+    import stat
+
+    before = os.lstat("/dev/full")
+    err = _refused(capsys, "train", "--epochs", "5", "--log-csv", "/dev/full")
+    assert "cannot write /dev/full: it is a device, not a regular file" in err
+    after = os.lstat("/dev/full")
+    assert stat.S_ISCHR(after.st_mode) and after.st_ino == before.st_ino
+
+
+@pytest.mark.skipif(not __import__("os").path.isdir("/proc/self"), reason="needs Linux /proc")
+def test_save_into_proc_is_one_line(capsys):
+    err = _refused(capsys, "train", "--epochs", "5", "--save", "/proc/x.npz")
+    assert err.startswith("nnviz: error: cannot write /proc/x.npz: ")
+
+
+def test_save_and_log_on_one_file_is_refused(capsys, tmp_path):
+    path = tmp_path / "both"
+    err = _refused(capsys, "train", "--save", str(path), "--log-csv", str(path))
+    assert "--save and --log-csv name the same file" in err
+    assert not path.exists()
+
+
+def test_gui_refuses_a_bad_quit_after_before_qt_loads():
+    code = ("import sys\nfrom nnviz import cli\nstatus = cli.main(['gui', '--quit-after', '1e308'])\n"
+            "qt = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph')]\n"
+            "print(status, len(qt))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.split() == ["2", "0"]
+    assert result.stderr == ("nnviz: error: argument --quit-after: '1e308' must be a number above 0 "
+                             "and at most 86400\n")
+
+
+def test_gui_reports_a_bad_weights_file_in_the_common_format(tmp_path):
+    path = tmp_path / "w.npz"
+    path.write_text("not a zip")
+    result = subprocess.run([sys.executable, "-m", "nnviz", "gui", str(path)], capture_output=True, text=True,
+                            timeout=60, env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 2
+    assert result.stderr.startswith("nnviz: error: ") and result.stderr.count("\n") == 1

@@ -106,3 +106,68 @@ def test_missing_and_binary_files(tmp_path):
     path.write_bytes(b"\xff\xfe\x00\x01")
     with pytest.raises(DataError, match="cannot read"):
         datasets.read_csv(path)
+
+
+MORE_BAD_CSV = {
+    "fractional label": ("x1,x2,label\n0,0,0\n0,1,0.5\n", "line 3: label must be 0 or 1, found 0.5"),
+    "Arabic-Indic digits": ("x1,x2,label\n0,0,0\n\u0664,1,1\n", "line 3: .* is not three numbers"),
+    "Arabic-Indic label": ("x1,x2,label\n0,0,\u0661\n", "line 2: .* is not three numbers"),
+    "underscore digits": ("x1,x2,label\n1_0,0,0\n", "line 2: .* is not three numbers"),
+    "huge field": ("x1,x2,label\n0,0,0\n0,0,0\n\"" + "9" * 140_000 + "\",1,1\n",
+                   "line 4: a value is longer than 131,072 characters"),
+}
+
+
+@pytest.mark.parametrize("text, message", MORE_BAD_CSV.values(), ids=MORE_BAD_CSV.keys())
+def test_more_bad_csv_names_the_line(tmp_path, text, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError, match=message):
+        datasets.read_csv(path)
+
+
+def test_a_byte_order_mark_before_the_header_is_accepted(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes(b"\xef\xbb\xbfx1,x2,label\r\n0.5,-1,1\r\n2,3,0\r\n")
+    d = datasets.read_csv(path)
+    assert d.X.tolist() == [[0.5, -1.0], [2.0, 3.0]] and d.y.ravel().tolist() == [1.0, 0.0]
+
+
+def test_size_limit_is_stated_exactly(tmp_path):
+    path = tmp_path / "big.csv"
+    with open(path, "wb") as f:
+        f.truncate(int(20.03 * 1024 * 1024))
+    with pytest.raises(DataError, match=r"big.csv is 20.03 MiB; the limit is 20 MiB$"):
+        datasets.read_csv(path)
+    with open(path, "wb") as f:
+        f.truncate(datasets.MAX_CSV_BYTES + 1)  # one byte over never reads as "20.00"
+    with pytest.raises(DataError, match=r"is 20.01 MiB; the limit is 20 MiB$"):
+        datasets.read_csv(path)
+
+
+def test_ascii_numbers_only():
+    assert datasets.parse_number(" -1.5e-3 ") == -0.0015 and datasets.parse_number(".5") == 0.5
+    for text in ("\u0664", "1_000", "0x10", "", "1e", "\uff11"):
+        with pytest.raises(ValueError):
+            datasets.parse_number(text)
+
+
+def test_a_million_rows_are_refused_before_parsing(tmp_path):
+    import tracemalloc
+
+    path = tmp_path / "million.csv"
+    path.write_bytes(b"x1,x2,label\n" + b"0.25,0.5,1\n" * 1_000_000)
+    tracemalloc.start()
+    try:
+        with pytest.raises(DataError, match=r"million.csv has 1,000,001 lines; the limit is 100,000 points"):
+            datasets.read_csv(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 3 * path.stat().st_size  # the bytes read, not a parsed copy of every row
+
+
+def test_blank_lines_do_not_count_towards_the_row_limit(tmp_path):
+    path = tmp_path / "airy.csv"
+    path.write_text("x1,x2,label\n\n" + "0,0,0\n\n1,1,1\n\n" * (datasets.MAX_POINTS // 2))
+    assert len(datasets.read_csv(path).X) == datasets.MAX_POINTS

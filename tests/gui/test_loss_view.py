@@ -22,7 +22,8 @@ def test_millions_of_epochs_draw_a_few_thousand_points(qtbot):
     assert x[0] == 0 and x[-1] >= 2_990_000
     # Peaks survive the downsampling: the extremes are drawn.
     assert math.isclose(10 ** y.max(), losses.max()) and math.isclose(10 ** y.min(), losses.min())
-    assert len(view.history) == 3_000_000  # the full history stays for export
+    assert view.end_epoch == 3_000_000
+    assert view.history.nbytes <= 3 * 1024 * 1024  # whatever the run's length
 
 
 def test_zooming_in_shows_every_epoch(qtbot):
@@ -51,6 +52,64 @@ def test_a_rewind_drops_the_later_epochs(qtbot):
     assert view.to_csv().splitlines()[0] == "epoch,loss,test_loss"
     view.add(1000, np.full(5, 0.3), None)  # a run starting elsewhere starts the curve afresh
     assert (view.offset, view.end_epoch) == (1000, 1005)
+
+
+def test_resuming_from_a_past_epoch_truncates_the_curve(qtbot):
+    view = LossView()
+    qtbot.addWidget(view)
+    view.add(0, np.linspace(1, 0.5, 300), None)
+    view.redraw()
+    view.truncate(119)
+    assert view.end_epoch == 120
+    x, y = view.train_curve.getData()
+    assert x[-1] == 119 and math.isclose(10 ** y[-1], np.linspace(1, 0.5, 300)[119])
+    view.add(120, np.full(10, 0.01), None)
+    assert view.end_epoch == 130 and view.history.last_loss == 0.01
+
+
+def test_marker_shows_the_past_epoch_and_hides(qtbot):
+    view = LossView()
+    qtbot.addWidget(view)
+    view.add(0, np.linspace(1, 0.5, 300), None)
+    view.set_marker(120)
+    assert view.marker.isVisible() and view.marker.value() == 120
+    view.set_marker(None)
+    assert not view.marker.isVisible()
+    view.redraw()
+    assert "training" in view.legend.text and "test" not in view.legend.text  # no test split here
+
+
+def test_export_of_a_long_run_says_buckets_were_merged(qtbot):
+    view = LossView()
+    qtbot.addWidget(view)
+    for start in range(0, 500_000, 50_000):
+        view.add(start, np.linspace(1, 0.5, 50_000), np.linspace(2, 1, 50_000))
+    lines = view.to_csv().splitlines()
+    assert lines[0].startswith("# Epochs 0 to 65535: one row each. Later epochs are merged")
+    assert lines[1] == "first_epoch,epoch,loss,loss_min,loss_max,test_loss,test_loss_min,test_loss_max"
+    assert lines[-1].startswith("499") and lines[-1].split(",")[1] == "499999"
+    assert len(lines) < 65_536 + 16_384 + 3
+
+
+def test_legend_stays_off_the_curve_and_the_line_ends_short_of_the_edge(qtbot):
+    view = LossView()
+    qtbot.addWidget(view)
+    view.resize(600, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    # A flat loss runs along the top of the plot, where a legend inside it would sit.
+    view.add(0, np.full(1000, 0.25), np.full(1000, 0.3))
+    view.redraw()
+    qtbot.waitUntil(lambda: "test" in view.legend.text)
+    assert "training" in view.legend.text
+    vb = view.getPlotItem().getViewBox()
+    plot_area = vb.mapRectToScene(vb.boundingRect())
+    assert not view.legend.sceneBoundingRect().intersects(plot_area)
+    (x0, x1), _ = vb.viewRange()
+    assert x1 - 999 >= 0.1 * (x1 - x0)  # room right of the line's end for its value
+    assert view.last_label.isVisible() and view.last_label.textItem.toPlainText() == "0.25"
+    room_px = (x1 - 999) * plot_area.width() / (x1 - x0)
+    assert room_px >= view.last_label.textItem.boundingRect().width()
 
 
 def test_log_scale_toggles_with_l(qtbot, window):
