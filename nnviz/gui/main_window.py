@@ -98,6 +98,7 @@ class MainWindow(QMainWindow):
         self._last_message: str | None = None
         self._closing = False
         self._sampler = PlaneSampler()
+        self._fed: Shown | None = None  # what the visible panels were last given
         self.undo_stack = QUndoStack(self)
 
         self.boundary = BoundaryView()
@@ -397,7 +398,7 @@ class MainWindow(QMainWindow):
             toggle.setShortcut(QKeySequence(shortcut))
         self.view_menu.addAction(toggle)
         self.panels.append((dock, widget))
-        dock.visibilityChanged.connect(lambda shown, w=widget: shown and self._feed_panel(w, self.session.shown()))
+        dock.visibilityChanged.connect(lambda visible, w=widget: visible and self._feed_panel(w, self.session.shown()))
         dock.setVisible(visible)
         return dock
 
@@ -457,9 +458,20 @@ class MainWindow(QMainWindow):
             self._show_status(f"epoch {snap.epoch:,}", snap.loss, snap.accuracy, snap.test_accuracy)
         else:
             self._show_status_of(shown)
-        for dock, widget in self.panels:
-            if dock.isVisible():
-                self._feed_panel(widget, shown)
+        if not self._same_as_fed(shown):
+            # Only a new network, epoch, data or settings reach the panels: a snapshot that only
+            # answers a command (the plane, a pause) changes nothing in them, and redrawing them
+            # anyway could resize the docks and, through the plane, ask for another snapshot.
+            self._fed = shown
+            for dock, widget in self.panels:
+                if dock.isVisible():
+                    self._feed_panel(widget, shown)
+
+    def _same_as_fed(self, shown: Shown) -> bool:
+        fed = self._fed
+        return (fed is not None and fed.epoch == shown.epoch and fed.past == shown.past
+                and fed.data is shown.data and fed.settings == shown.settings
+                and np.array_equal(fed.network.params, shown.network.params, equal_nan=True))
 
     def _show_status_of(self, shown: Shown) -> None:
         """Status of a network that no snapshot describes (a past epoch, or a run not yet reported)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QCoreApplication, QElapsedTimer, QObject, Signal
+from PySide6.QtCore import QCoreApplication, QElapsedTimer, QObject, Qt, Signal
 
 from nnviz.core.session import Session
 from nnviz.core.setup import Setup
@@ -37,7 +37,7 @@ class SessionModel(QObject):
         self.worker = TrainingWorker(resolution, parent=self)
         self.session = Session(self.worker.send, setup)
         self.session.subscribe(self._relay)
-        self.worker.sigSnapshotReady.connect(self._on_snapshot)
+        self.worker.sigSnapshotReady.connect(self._on_snapshot, Qt.ConnectionType.QueuedConnection)
         # The worker stands aside while a frame is drawn; this says when it is on screen.
         self._frame_done = gil.AfterPaint(self.worker.frame_done, self)
 

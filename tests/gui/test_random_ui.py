@@ -192,7 +192,11 @@ class RandomUser:
         playing = session.playing
         if playing:
             w.set_playing(False)
-        assert w.wait_for_sync(20.0), "the worker never caught up"
+        snap = session.latest
+        assert w.wait_for_sync(20.0), (
+            f"the worker never caught up (or the window keeps sending it commands): sent "
+            f"{session.commands_sent}; latest snapshot: run {snap.run} of {session.run}, applied "
+            f"{snap.commands_applied}, running {snap.running}")
         snap = session.latest
         assert snap.run == session.run
         assert snap.data is session.data, "the worker trains on other points than the session's"
