@@ -12,6 +12,7 @@ import math
 import os
 import re
 import sys
+from dataclasses import replace
 from typing import BinaryIO
 
 import numpy as np
@@ -21,6 +22,7 @@ from nnviz.core import activations, datasets, losses, optimizers, weights_file
 from nnviz.core.atomic import AtomicFile
 from nnviz.core.errors import NnvizError, TrainingDiverged
 from nnviz.core.network import INIT_METHODS, MAX_HIDDEN_LAYERS, OUTPUT_ACTIVATIONS, Network
+from nnviz.core.setup import DataSpec, ModelSpec
 from nnviz.core.trainer import MAX_LR, Trainer, TrainSettings, accuracy
 
 EXIT_USAGE = 2
@@ -115,11 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
     def add_dataset(p: argparse.ArgumentParser, default: str | None) -> None:
         p.add_argument("--dataset", default=default, metavar="NAME|FILE.csv",
                        help=f"one of {', '.join(datasets.NAMES)}, or a CSV file with a header x1,x2,label")
-        p.add_argument("--samples", type=_int_range(4, datasets.MAX_POINTS), default=200,
+        p.add_argument("--samples", type=_int_range(4, datasets.MAX_POINTS), default=DataSpec.n,
                        help="points in a generated data set (default 200)")
-        p.add_argument("--noise", type=_nonnegative_float, default=0.1,
+        p.add_argument("--noise", type=_nonnegative_float, default=DataSpec.noise,
                        help="noise of a generated data set (default 0.1)")
-        p.add_argument("--data-seed", type=_int_range(0, 2**32 - 1), default=0,
+        p.add_argument("--data-seed", type=_int_range(0, 2**32 - 1), default=DataSpec.seed,
                        help="seed of a generated data set (default 0)")
 
     gui = sub.add_parser("gui", help="open the window (the default)")
@@ -157,11 +159,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # -- shared pieces ----------------------------------------------------------------
-def load_dataset(spec: str | None, samples: int = 200, noise: float = 0.1, seed: int = 0) -> datasets.Dataset:
-    if spec is None or spec == "xor":
-        return datasets.xor()
-    if spec in datasets.GENERATORS:
-        return datasets.generate(spec, n=samples, noise=noise, seed=seed)
+def load_dataset(spec: str | None, samples: int = DataSpec.n, noise: float = DataSpec.noise,
+                 seed: int = DataSpec.seed) -> datasets.Dataset:
+    """A preset, through the same ``DataSpec`` the window uses, or a CSV file."""
+    if spec is None or spec in datasets.NAMES:
+        return DataSpec(spec or DataSpec.name, samples, noise, seed).build()
     if spec.lower().endswith(".csv") or os.path.exists(spec):
         return datasets.read_csv(spec)
     raise UsageError(f"unknown data set {spec!r}; choose one of {', '.join(datasets.NAMES)} or a .csv file")
@@ -213,18 +215,16 @@ def cmd_train(args, out) -> int:
             settings = loaded.settings
         data = loaded.data
     else:
-        hidden = args.layers if args.layers is not None else [4]
-        net = Network.initialised([2, *hidden, 1], args.activation or "sigmoid",
-                                  args.output_activation or "sigmoid", args.loss or "mse",
-                                  init=args.init or "tutorial", seed=42 if args.seed is None else args.seed)
+        # The tutorial's network is ModelSpec's defaults, as in the window; options replace fields.
+        chosen = {"hidden": None if args.layers is None else tuple(args.layers), "activation": args.activation,
+                  "output_activation": args.output_activation, "loss": args.loss, "init": args.init,
+                  "seed": args.seed}
+        model = replace(ModelSpec(), **{k: v for k, v in chosen.items() if v is not None}).check()
+        net = model.build()
     if args.dataset is not None or data is None:
         data = load_dataset(args.dataset, args.samples, args.noise, args.data_seed)
-    for name in ("lr", "optimizer", "batch_size", "l1", "l2"):
-        if getattr(args, name) is not None:
-            setattr(settings, name, getattr(args, name))
-    if args.seed is not None:
-        settings.seed = args.seed
-    settings.check()
+    chosen = {name: getattr(args, name) for name in ("lr", "optimizer", "batch_size", "l1", "l2", "seed")}
+    settings = replace(settings, **{k: v for k, v in chosen.items() if v is not None}).check()
     outputs = _open_outputs(args.save, args.log_csv)
     try:
         return _train(args, out, net, data, settings, start_epoch, *outputs)

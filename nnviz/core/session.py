@@ -360,7 +360,7 @@ class Session:
         else:
             data, data_spec = loaded.data, _spec_of(loaded.data)
         self.set_playing(False)
-        self.setup = Setup(model, data_spec, settings.to_dict())
+        self.setup = Setup(model, data_spec, settings)
         self.path = path
         self._emit("setup", self.setup)
         self._start_run(network, data, settings, loaded.epoch,

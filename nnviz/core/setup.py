@@ -68,18 +68,13 @@ class DataSpec:
 class Setup:
     model: ModelSpec = field(default_factory=ModelSpec)
     data: DataSpec = field(default_factory=DataSpec)
-    train: dict = field(default_factory=lambda: TrainSettings().to_dict())
-
-    @property
-    def settings(self) -> TrainSettings:
-        """A fresh ``TrainSettings`` (the trainer may keep and mutate the one it is given)."""
-        return TrainSettings.from_dict(self.train)
+    settings: TrainSettings = field(default_factory=TrainSettings)
 
     def with_settings(self, settings: TrainSettings) -> Setup:
-        return replace(self, train=settings.check().to_dict())
+        return replace(self, settings=settings.check())
 
     def to_dict(self) -> dict:
-        return {"model": asdict(self.model), "data": asdict(self.data), "train": dict(self.train)}
+        return {"model": asdict(self.model), "data": asdict(self.data), "train": self.settings.to_dict()}
 
     @classmethod
     def from_dict(cls, d: dict) -> Setup:
@@ -92,7 +87,7 @@ class Setup:
             data = DataSpec(**d.get("data", {}))
             if data.name not in datasets.NAMES:
                 data = replace(data, name="xor")
-            train = TrainSettings.from_dict(d.get("train", {})).to_dict()
+            train = TrainSettings.from_dict(d.get("train", {}))
         except (TypeError, ValueError, AttributeError) as exc:
             raise ConfigError(f"saved settings are not usable ({exc})") from None
         return cls(spec, data, train)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -42,9 +42,9 @@ class RunLosses(NamedTuple):
     test: np.ndarray | None
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrainSettings:
-    """Everything about training that is not the network itself."""
+    """Everything about training that is not the network itself (a value: change it with ``replace``)."""
 
     lr: float = 1.0
     optimizer: str = "sgd"
@@ -89,8 +89,7 @@ class Trainer:
 
     # -- settings that keep the weights -----------------------------------------
     def set_lr(self, lr: float) -> None:
-        TrainSettings(lr=lr).check()
-        self.settings.lr = lr
+        self.settings = replace(self.settings, lr=lr).check()
         self.optimizer.lr = lr
 
     def set_settings(self, settings: TrainSettings) -> None:

@@ -28,6 +28,7 @@ import traceback
 from PySide6.QtCore import QThread, Signal
 
 from nnviz.core.frame_gate import FrameGate
+from nnviz.core.trainer import Interrupted
 from nnviz.core.training_loop import Command, Snapshot, Stop, TrainingLoop
 from nnviz.gui import gil
 
@@ -96,6 +97,8 @@ class TrainingWorker(QThread):
                     break
                 try:
                     wait = loop.tick()
+                except Interrupted:
+                    break  # asked to stop in the middle of a snapshot: the thread is ending
                 except Exception as exc:  # noqa: BLE001 - a bug must not end the thread silently
                     traceback.print_exc()
                     loop.halt(f"training stopped by an internal error: {exc}")

@@ -9,6 +9,7 @@ from nnviz.core import datasets, edits
 from nnviz.core.envelope import PeakEnvelope, visible_series
 from nnviz.core.errors import ConfigError, DataError
 from nnviz.core.plane import PlaneSampler, grow_bounds, plane_points, square_bounds
+from nnviz.core.trainer import TrainSettings
 from nnviz.core.setup import DataSpec, ModelSpec, Setup
 from nnviz.core.trainer import Trainer
 
@@ -99,7 +100,7 @@ def test_the_default_setup_is_the_tutorial():
 
 def test_setups_round_trip_and_bad_ones_are_refused():
     setup = Setup(ModelSpec((8, 8), "relu", "linear", "bce", "he", 7), DataSpec("moons", 300, 0.2, 3, 0.1),
-                  {"lr": 0.05, "optimizer": "adam", "batch_size": 16, "l1": 0.0, "l2": 0.001, "seed": 1})
+                  TrainSettings(lr=0.05, optimizer="adam", batch_size=16, l2=0.001, seed=1))
     assert Setup.from_dict(setup.to_dict()) == setup
     with pytest.raises(ConfigError):
         Setup.from_dict({"model": {"hidden": [0]}})
