@@ -357,3 +357,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("nnviz: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`nnviz train | head`): stop quietly, as other command-line tools do.
+        # Python would complain again when it flushes stdout at exit, so point stdout at nothing.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

@@ -308,3 +308,11 @@ def test_gui_reports_a_bad_weights_file_in_the_common_format(tmp_path):
                             timeout=60, env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
     assert result.returncode == 2
     assert result.stderr.startswith("nnviz: error: ") and result.stderr.count("\n") == 1
+
+
+def test_output_cut_short_by_a_pipe_ends_quietly():
+    # `nnviz train | head -3`: the reader goes away while nnviz still prints.
+    done = subprocess.run(f"{sys.executable} -m nnviz train | head -3", shell=True, capture_output=True,
+                          text=True, timeout=60)
+    assert done.stdout.startswith("Epoch    0: Loss = 0.255675")
+    assert done.stderr == ""
