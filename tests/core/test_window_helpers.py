@@ -1,4 +1,4 @@
-"""The Qt-free helpers behind the window: loss envelope, input plane, point edits, set-ups."""
+"""The Qt-free helpers behind the window: input plane, point edits, set-ups."""
 
 from __future__ import annotations
 
@@ -6,42 +6,10 @@ import numpy as np
 import pytest
 
 from nnviz.core import datasets, edits
-from nnviz.core.envelope import PeakEnvelope, visible_series
 from nnviz.core.errors import ConfigError, DataError
 from nnviz.core.plane import PlaneSampler, grow_bounds, plane_points, square_bounds
-from nnviz.core.trainer import TrainSettings
 from nnviz.core.setup import DataSpec, ModelSpec, Setup
-from nnviz.core.trainer import Trainer
-
-
-@pytest.mark.parametrize("max_bins", [2, 8, 4096])
-def test_envelope_equals_min_and_max_of_each_bin(max_bins):
-    rng = np.random.default_rng(max_bins)
-    raw = rng.random(30_011)
-    env = PeakEnvelope(max_bins)
-    i = 0
-    while i < len(raw):
-        k = int(rng.integers(1, 2000))
-        env.append(raw[i:i + k])
-        i += k
-    lo, hi = env.bins()
-    w = env.width
-    assert len(lo) <= max_bins
-    np.testing.assert_array_equal(lo, [raw[j:j + w].min() for j in range(0, len(raw), w)])
-    np.testing.assert_array_equal(hi, [raw[j:j + w].max() for j in range(0, len(raw), w)])
-
-
-def test_visible_series_is_bounded_keeps_extremes_and_ends_at_the_last_epoch():
-    raw = np.abs(np.random.default_rng(0).standard_normal(1_000_000))
-    env = PeakEnvelope()
-    env.append(raw)
-    x, y = visible_series(raw, env, 0, len(raw))
-    assert len(x) < 10_000
-    assert y.max() == raw.max() and y.min() == raw.min()
-    assert x[-1] == len(raw) - 1 and y[-1] == raw[-1]
-    x, y = visible_series(raw, env, 100, 200)
-    np.testing.assert_array_equal(x, np.arange(100, 201))
-    np.testing.assert_array_equal(y, raw[100:201])
+from nnviz.core.trainer import Trainer, TrainSettings
 
 
 @pytest.mark.parametrize("activation, output, loss", [
