@@ -74,6 +74,7 @@ def soak(name: str, seconds: float) -> str:
     QTimer.singleShot(int(min(START_SECOND, seconds / 2) * 1000), start)
     QTimer.singleShot(int(seconds * 1000), stop)
     app.exec()
+    window.shutdown()  # the event loop has ended: wait for the training thread before the next case
     return (f"case={name} rss_start_mb={result['rss_start_mb']:.1f} rss_end_mb={result['rss_end_mb']:.1f} "
             f"epochs={result['epochs']}")
 

@@ -58,4 +58,6 @@ QTimer.singleShot(1500, ready)
 timer = QTimer()
 timer.timeout.connect(poll)
 timer.start(100)
-sys.exit(app.exec())
+code = app.exec()
+window.shutdown()  # the event loop has ended: now wait for the training thread
+sys.exit(code)
