@@ -22,6 +22,8 @@ from nnviz.gui import theme
 POINT_SIZE = 11
 
 
+LEFT_AXIS_WIDTH = 58  # pixels: room for "-0.025" or "1e+04" and the axis label
+
 class _PlaneViewBox(pg.ViewBox):
     """A fixed view of the plane: clicks on empty space add points instead of panning."""
 
@@ -142,6 +144,10 @@ class BoundaryView(pg.PlotWidget):
             # cached axis is then a pixmap copy instead of a Python paint() call
             # (about 1 ms per axis per frame, measured).
             axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        # A fixed width: the plane is fitted to the view's shape, and an axis as wide as its
+        # tick labels would let a new plane relabel the ticks, resize the view and ask for
+        # another plane, back and forth, for ever.
+        plot.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
         # The aspect ratio is kept by ``_fit_view`` (one data unit is as many
         # pixels across as up), not by the ViewBox, so the image can fill the view.
         self._vb.setMouseEnabled(False, False)

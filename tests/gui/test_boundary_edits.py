@@ -94,3 +94,32 @@ def test_the_boundary_follows_a_moved_point_within_a_frame(qtbot, window):
     assert window.wait_for_sync()
     _, xmax, _, ymax = window.latest.bounds
     assert xmax > 1.3 and ymax > 1.3
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.013, 730.0])
+def test_the_fitted_plane_holds_still_whatever_the_tick_labels(qtbot, scale):
+    # The plane is fitted to the view's shape; if the axes' width followed their tick labels,
+    # a new plane could relabel the ticks, resize the view and ask for yet another plane.
+    from nnviz.gui.boundary_view import BoundaryView
+
+    view = BoundaryView()
+    qtbot.addWidget(view)
+    view.resize(430, 377)
+    view.show()
+    qtbot.waitExposed(view)
+    data = datasets.Dataset(datasets.xor().X * scale + scale * 0.37, datasets.xor().y)
+    view.set_data(data)
+    view.fit(data, keep=False)
+    qtbot.wait(100)
+    planes = []
+    view.sigPlaneChanged.connect(planes.append)
+    for _ in range(5):
+        view._fit_view()
+        qtbot.wait(30)
+    assert planes == []
+    widths = {view.getPlotItem().getAxis("left").width()}
+    for other in (0.001, 5e4):
+        view.fit(datasets.Dataset(datasets.xor().X * other, datasets.xor().y), keep=False)
+        qtbot.wait(50)
+        widths.add(view.getPlotItem().getAxis("left").width())
+    assert len(widths) == 1
