@@ -97,5 +97,8 @@ class PlaneSampler:
         with np.errstate(over="ignore", under="ignore", invalid="ignore"):
             p = probability32(network, self._points, self._buffers[1])
             image = np.asarray(p, dtype=np.float32).reshape(self.resolution, self.resolution)
-        # A diverged network gives NaN; show it as undecided rather than breaking the lookup table.
-        return np.nan_to_num(image, nan=0.5, posinf=1.0, neginf=0.0)
+        # A diverged network gives NaN: show it as undecided.  A linear output under MSE is not a
+        # probability and may be far outside 0..1: the colour scale ends there, and so does the image
+        # (the view multiplies it by 255, which would overflow float32).
+        image = np.nan_to_num(image, nan=0.5, posinf=1.0, neginf=0.0)
+        return np.clip(image, 0.0, 1.0, out=image)

@@ -24,7 +24,8 @@ def test_the_plane_image_equals_the_networks_predictions(activation, output, los
     image = sampler.image(net, bounds)
     assert image.dtype == np.float32 and image.shape == (32, 32)
     expected = net.predict(plane_points(bounds, 32)).reshape(32, 32)
-    np.testing.assert_allclose(image, np.clip(expected, -1e30, 1e30), rtol=1e-5, atol=1e-6)
+    # The colour scale is P(class 1) from 0 to 1; a linear output beyond it is drawn at its ends.
+    np.testing.assert_allclose(image, np.clip(expected, 0.0, 1.0), rtol=1e-5, atol=1e-6)
     # Row 0 is the bottom of the plane (ymin), column 0 its left edge.
     assert plane_points(bounds, 32)[0, 1] < plane_points(bounds, 32)[-1, 1]
 
@@ -76,3 +77,11 @@ def test_setups_round_trip_and_bad_ones_are_refused():
         Setup.from_dict({"train": {"lr": -1}})
     with pytest.raises(DataError, match="unknown data set"):
         DataSpec("squares").build()
+
+
+def test_the_plane_image_stays_within_the_colour_scale_for_any_output():
+    # A linear output under MSE is not a probability: it can be huge, and the view scales by 255.
+    net = ModelSpec(hidden=(3,), activation="linear", output_activation="linear", loss="mse").build()
+    net.params[:] = 1e18
+    image = PlaneSampler(16).image(net, square_bounds(datasets.xor()))
+    assert image.dtype == np.float32 and image.min() >= 0.0 and image.max() <= 1.0
