@@ -371,7 +371,11 @@ class MainWindow(QMainWindow):
     def _restore_window(self) -> None:
         geometry, state = self.store.geometry(), self.store.window_state()
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1360, 840)
+            # The size the views were designed at, or the screen's free area if that is smaller
+            # (a 1366x768 laptop must see the status bar and the axes).
+            free = self.screen().availableGeometry()
+            frame = self.frameGeometry().size() - self.geometry().size()  # the title bar and borders
+            self.resize(min(1360, free.width() - frame.width()), min(840, free.height() - frame.height()))
         if state is not None:
             self.restoreState(state)
 

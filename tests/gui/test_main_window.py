@@ -241,3 +241,16 @@ def test_divergence_pauses_and_says_why_in_the_status_bar(qtbot, window):
     window.set_playing(True)
     assert window.message_label.text() == ""
     window.set_playing(False)
+
+
+def test_the_first_window_fits_the_screen(qtbot, store, dialogs):
+    from nnviz.gui.main_window import MainWindow
+
+    w = MainWindow(store=store, dialogs=dialogs)  # no saved geometry: the first start
+    try:
+        available = w.screen().availableGeometry()
+        assert w.width() <= available.width() and w.height() <= available.height()
+        assert w.width() >= min(1000, available.width()) * 0.9
+    finally:
+        w.close_without_asking()
+        qtbot.waitUntil(w.threads_stopped, timeout=2000)
