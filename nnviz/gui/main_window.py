@@ -615,13 +615,18 @@ class MainWindow(QMainWindow):
         self.setWindowModified(state.modified)
 
     def _show_help(self) -> None:
+        panels = "".join(f"  {dock.toggleViewAction().shortcut().toString()}  {dock.windowTitle()}\n"
+                         for dock in self.learning.docks.values())
         self.dialogs.info(self, "Keyboard and mouse", (
-            "Space  play / pause\nS or →  one epoch\nR  reset to the initial weights\nN  new seed\n"
-            "[ and ]  slower / faster\nL  log-scale loss axis\n\n"
-            "On the decision boundary:\n  drag a point to move it\n  click: add a class-0 point, "
+            "Training\n  Space  play / pause\n  S or Right  one epoch\n  R  reset to the initial weights\n"
+            "  N  new seed\n  [ and ]  slower / faster\n\n"
+            "Views\n  L  log-scale loss axis\n  U  unit output maps in the diagram\n" + panels + "\n"
+            "Files\n  Ctrl+N  new   Ctrl+O  open   Ctrl+S  save   Ctrl+Shift+S  save as   Ctrl+Q  quit\n\n"
+            "On the decision boundary\n  drag a point to move it\n  click: add a class-0 point, "
             "Shift+click: class 1\n  right-click a point: delete it\n  double-click a point (or select it "
-            "and press F): flip its class\n  Delete: delete the selected point\n  Ctrl+Z / Ctrl+Shift+Z: "
-            "undo / redo\n\nIn the diagram: hover a line or unit to see its value, click it to type a new one."))
+            "and press F): flip its class\n  Delete: delete the selected point\n  Ctrl+Z / Ctrl+Shift+Z "
+            "(or Ctrl+Y): undo / redo\n\n"
+            "In the diagram\n  hover a line or unit to see its value; click it to type a new one."))
 
     def _show_about(self) -> None:
         self.dialogs.info(self, "About nnviz", (

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 
 from nnviz.core import datasets
@@ -254,3 +256,17 @@ def test_the_first_window_fits_the_screen(qtbot, store, dialogs):
     finally:
         w.close_without_asking()
         qtbot.waitUntil(w.threads_stopped, timeout=2000)
+
+
+def test_help_lists_every_shortcut_of_the_menus(qtbot, window, dialogs):
+    QTest.keyClick(window, Qt.Key.Key_F1)
+    title, text = dialogs.infos[-1]
+    assert title == "Keyboard and mouse"
+    keys = set()
+    for action in window.actions.values():
+        keys.update(s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts())
+    for dock in window.learning.docks.values():
+        keys.add(dock.toggleViewAction().shortcut().toString(QKeySequence.SequenceFormat.NativeText))
+    keys -= {"", "F1", "Del"}  # Delete is spelled out; F1 is how the help was opened
+    missing = [k for k in sorted(keys) if k not in text]
+    assert missing == []
