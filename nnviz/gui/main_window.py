@@ -80,6 +80,7 @@ class MainWindow(QMainWindow):
     def __init__(self, store: SettingsStore | None = None, dialogs: Dialogs | None = None) -> None:
         super().__init__()
         theme.configure_pyqtgraph()
+        self.setWindowIcon(theme.app_icon())
         # Python's cycle collector runs in whichever thread crosses its
         # allocation threshold.  When that is a training thread and the garbage
         # holds Qt objects (a closed dialog, a replaced menu), their destructors

@@ -8,6 +8,8 @@ a low output (as in TensorFlow Playground).
 
 from __future__ import annotations
 
+from importlib import resources
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF
@@ -67,3 +69,9 @@ def dice_icon(size: int = 32) -> QIcon:
 def configure_pyqtgraph() -> None:
     """Light background and black text: the window reads like a figure in the tutorial."""
     pg.setConfigOptions(background="w", foreground=INK, antialias=False)
+
+
+def app_icon() -> QIcon:
+    """The application's icon: a small 2-4-1 network in the window's colours (shipped in the package)."""
+    path = resources.files("nnviz") / "resources" / "nnviz.svg"
+    return QIcon(str(path))

@@ -270,3 +270,11 @@ def test_help_lists_every_shortcut_of_the_menus(qtbot, window, dialogs):
     keys -= {"", "F1", "Del"}  # Delete is spelled out; F1 is how the help was opened
     missing = [k for k in sorted(keys) if k not in text]
     assert missing == []
+
+
+def test_the_window_has_the_application_icon(window):
+    pixmap = window.windowIcon().pixmap(48, 48)
+    assert not pixmap.isNull()
+    image = pixmap.toImage()
+    colours = {image.pixelColor(x, y).name() for x in range(0, 48, 3) for y in range(0, 48, 3)}
+    assert len(colours) > 4  # drawn, not a blank square
