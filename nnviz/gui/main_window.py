@@ -439,7 +439,12 @@ class MainWindow(QMainWindow):
         self.boundary.fit(change.data, keep=True)
 
     def _on_frame(self, snap) -> None:
-        self.loss_view.add(snap.first_epoch, snap.losses, snap.test_losses)
+        if len(snap.losses):
+            self.loss_view.add(snap.first_epoch, snap.losses, snap.test_losses)
+        elif self.loss_view.history.empty and math.isfinite(snap.weights_loss):
+            # Nothing trained yet in this run (a network just opened, a reset): the loss of its
+            # weights is the loss its next epoch will start from, so the curve starts there.
+            self.loss_view.add(snap.epoch, np.array([snap.weights_loss]), None)
         self.loss_view.redraw()
         if snap.message != self._last_message:
             self._last_message = snap.message

@@ -139,3 +139,24 @@ def test_export_loss_history_and_images(qtbot, window, dialogs, tmp_path):
         dialogs.paths = [png]
         window.actions[f"export_png_{key}"].trigger()
         assert Path(png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_an_opened_trained_network_shows_its_loss_on_the_curve(qtbot, window, dialogs, tmp_path):
+    from nnviz.core.network import Network
+    from nnviz.core.trainer import Trainer, TrainSettings
+
+    t = Trainer(Network.initialised([2, 4, 1], seed=42), datasets.xor(), TrainSettings())
+    t.run(2000)
+    path = tmp_path / "trained.npz"
+    weights_file.save(path, t.network, t.epoch, t.data, t.settings)
+    dialogs.paths = [str(path)]
+    window.actions["open"].trigger()
+    assert window.wait_for_sync()
+    qtbot.wait(50)
+    record = window.loss_view.history
+    assert (record.first_epoch, record.end_epoch) == (2000, 2001)
+    assert record.train[0] == pytest.approx(t.network.loss_value(t.data.X, t.data.y), abs=1e-12)
+    # Training on replaces that point with the epoch's own loss and goes on from it.
+    train(qtbot, window, 3)
+    assert (window.loss_view.history.first_epoch, window.loss_view.history.end_epoch) == (2000, 2003)
+    np.testing.assert_allclose(window.loss_view.history.train, t.run(3), atol=1e-12)
