@@ -161,8 +161,6 @@ def test_closing_while_training_stops_the_thread_within_a_second(qtbot, window):
     window.set_playing(True)
     qtbot.waitUntil(lambda: window.latest.epoch > 100, timeout=5000)
     window.session.set_modified(False)
-    import time
-
     window.close()  # asks the worker to stop and returns: the window closes once it has ended
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=1000)
     assert not window.worker.isRunning()
