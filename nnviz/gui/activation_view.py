@@ -18,13 +18,13 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from nnviz.core import activations
 from nnviz.core.network import Network
 from nnviz.gui import theme
-from nnviz.gui.panel import MUTED, LiveText, Panel, State
+from nnviz.gui.panel import MUTED, Panel, RichText, State
 
 MAX_DOTS = 4000  # more than this many dots are thinned evenly: the shape is what matters
 SATURATED = 0.1  # f'(z) below this share of its peak counts as saturated
@@ -52,13 +52,17 @@ def layer_names(network: Network) -> list[str]:
 class ActivationView(Panel):
     """f(z) and f'(z) of one layer, with the layer's current pre-activations on both curves."""
 
+    def sizeHint(self) -> QSize:
+        # A docked panel starts at its size hint: modest, so the main views keep the room.
+        return QSize(420, 420)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.layer = 0
         self.layer_combo = QComboBox()
         self.layer_combo.setToolTip("The layer whose pre-activations are shown on the curves")
         self.layer_combo.activated.connect(self._layer_chosen)
-        self.summary = LiveText(lines=3)
+        self.summary = RichText(lines=3)
 
         self.plot = pg.PlotWidget(background="w")
         self.plot.showGrid(x=True, y=True, alpha=0.2)

@@ -26,9 +26,9 @@ import math
 import time
 from dataclasses import dataclass
 
-from PySide6.QtCore import QSize, QThread, QTimer, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QAbstractTextDocumentLayout, QColor, QPainter, QPalette, QTextDocument
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QWidget
 
 from nnviz.core.datasets import Dataset
 from nnviz.core.network import Network
@@ -59,46 +59,93 @@ def fix_size(label: QLabel, *widest: str) -> None:
     label.setFixedSize(width, height)
 
 
-class LiveText(QWidget):
-    """Rich text that changes every frame, wrapped to the width, in a height fixed when it is made.
+class RichText(QFrame):
+    """Rich text from one ``QTextDocument``, laid out once per new text; ``setText`` never relayouts the window.
 
-    ``setText`` repaints this widget and nothing else: a ``QLabel`` would ask
-    for a new layout with every text (its size hint may change), and that
-    request climbs through the dock to the main window, which lays out and
-    repaints the main views too.
+    With ``lines``, the height is fixed at that many lines and the text wraps
+    to the width: a new text only repaints.  Without, the widget takes the
+    text's natural size (no wrapping), and only a text of another size asks
+    for a new layout: keep such widgets in a scroll area, which ends the
+    request there.  A ``QLabel`` asks for a new layout with every text, a
+    request that climbs through the dock to the main window, which then lays
+    out and repaints the main views; and it lays rich text out several times
+    over (size hint, minimum size, paint): for the inspector's tables about
+    ten times the work of laying them out once (measured).
+
+    Links (``<a href=...>``) emit ``linkActivated(href)`` when clicked.
     """
 
-    def __init__(self, lines: int = 1, parent: QWidget | None = None) -> None:
+    linkActivated = Signal(str)
+
+    def __init__(self, lines: int | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._text = ""
+        self._lines = lines
         self._doc = QTextDocument(self)
         self._doc.setDocumentMargin(0)
         self._doc.setDefaultFont(self.font())
-        self.setFixedHeight(lines * self.fontMetrics().lineSpacing() + 2)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self._natural = QSize(0, 0)
+        if lines is not None:
+            self.setFixedHeight(lines * self.fontMetrics().lineSpacing() + 2)
+            self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        else:
+            self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.setMouseTracking(True)
+
+    def _frame_size(self) -> QSize:
+        return self.size() - self.contentsRect().size()
 
     def sizeHint(self) -> QSize:
-        return QSize(200, self.height())
+        if self._lines is not None:
+            return QSize(200, self.height())
+        return self._natural + self._frame_size()
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(0, self.height())
+        return QSize(0, self.height()) if self._lines is not None else self.sizeHint()
 
     def text(self) -> str:
         return self._text
 
     def setText(self, text: str) -> None:
-        if text != self._text:
-            self._text = text
-            self._doc.setHtml(text)
-            self.update()
+        if text == self._text:
+            return
+        self._text = text
+        self._doc.setHtml(text)
+        if self._lines is None:
+            natural = self._doc.size().toSize()
+            if natural != self._natural:
+                self._natural = natural
+                self.setFixedSize(natural + self._frame_size())
+        self.update()
 
     def paintEvent(self, event) -> None:
+        super().paintEvent(event)  # the frame, if any
         painter = QPainter(self)
-        self._doc.setTextWidth(self.width())
+        area = self.contentsRect()
+        painter.translate(area.topLeft())
+        if self._lines is not None:
+            self._doc.setTextWidth(area.width())
         context = QAbstractTextDocumentLayout.PaintContext()
         context.palette.setColor(QPalette.ColorRole.Text, self.palette().color(QPalette.ColorRole.WindowText))
+        context.clip = QRectF(0, 0, area.width(), area.height())
+        painter.setClipRect(context.clip)
         self._doc.documentLayout().draw(painter, context)
         painter.end()
+
+    def _anchor(self, pos) -> str:
+        return self._doc.documentLayout().anchorAt(QPointF(pos - self.contentsRect().topLeft()))
+
+    def mouseMoveEvent(self, event) -> None:
+        link = bool(self._anchor(event.position().toPoint()))
+        self.setCursor(Qt.CursorShape.PointingHandCursor if link else Qt.CursorShape.ArrowCursor)
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        href = self._anchor(event.position().toPoint()) if event.button() == Qt.MouseButton.LeftButton else ""
+        if href:
+            self.linkActivated.emit(href)
+        else:
+            super().mouseReleaseEvent(event)
 
 
 @dataclass
@@ -168,11 +215,14 @@ class Panel(QWidget):
     def flush(self) -> None:
         """Redraw now if there is something new (tests call this to skip the throttle)."""
         self._timer.stop()
-        if self._dirty and self.state is not None:
+        if self._dirty and self._drawable():
             self._dirty = False
             self._last = time.monotonic()
             self.refreshes += 1
             self.refresh(self.state)
+
+    def _drawable(self) -> bool:
+        return self.state is not None
 
     def refresh(self, state: State) -> None:
         raise NotImplementedError
