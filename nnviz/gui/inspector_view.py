@@ -215,6 +215,8 @@ class InspectorView(Panel):
         self.last_check: GradientCheck | None = None
         self._check_thread: CallThread | None = None
         self._layer_labels: list[tuple[RichText, RichText]] = []
+        self._job = None  # the refresh under way, a step per frame (see ``refresh``)
+        self._in_frame = False
         self._param_names: list[str] = []
 
         # A fixed height: the text changes with every refresh, and a panel
@@ -288,7 +290,7 @@ class InspectorView(Panel):
         self.selected = (layer, row, col)
         if self.state is not None:
             self._dirty = True
-            self.flush()
+            self.flush()  # at once and in full: outside a frame, a refresh is never spread out
 
     def _link(self, href: str) -> None:
         layer, row, col = (int(s) for s in href.split(","))
@@ -320,7 +322,36 @@ class InspectorView(Panel):
             self.picker.clear()
             self.picker.addItems(names)
 
+    def set_state(self, *args, **kwargs) -> None:
+        if self._job is not None:
+            self._advance()  # one more step of the refresh under way, in this frame
+        self._in_frame = True
+        try:
+            super().set_state(*args, **kwargs)
+        finally:
+            self._in_frame = False
+
     def refresh(self, state: State) -> None:
+        if self._in_frame and self.skipping:
+            # Training runs flat out: lay the texts out a step per frame, and show them together.
+            if self._job is None:
+                self._job = self._steps(state)
+                self._advance()
+            else:
+                self._dirty = True  # drawn once the refresh under way is shown
+            return
+        self._job = None
+        for _ in self._steps(state):
+            pass
+
+    def _advance(self) -> None:
+        try:
+            next(self._job)
+        except StopIteration:
+            self._job = None
+
+    def _steps(self, state: State):
+        """The refresh in steps of a millisecond or two: the arithmetic, then a text per step, then all shown."""
         net, data = state.network, state.data
         layer, row, col = self.selected
         if layer >= len(net.W) or row > net.layers[layer] or col >= net.layers[layer + 1]:
@@ -342,9 +373,11 @@ class InspectorView(Panel):
         epoch = f"<b>Epoch {state.epoch}</b> &nbsp; loss of these weights <b>{fmt(loss)}</b>"
         pace = (f"<br><span style='color:{MUTED}'>Training runs fast: shown {self.busy_hz:g} times a second. "
                 "Pause or step to see every epoch.</span>" if self.skipping else "")
-        self.summary.setText(f"{epoch} &nbsp; {about}{pace}")
-        self.input_label.setText(matrix_html("X", p.X, "the inputs, one row per sample"))
-        self.loss_label.setText(self._loss_html(net, p, loss, penalty_value, settings))
+        yield
+        self.summary.prepare(f"{epoch} &nbsp; {about}{pace}")
+        self.input_label.prepare(matrix_html("X", p.X, "the inputs, one row per sample"))
+        self.loss_label.prepare(self._loss_html(net, p, loss, penalty_value, settings))
+        yield
         for k, (left, right) in enumerate(self._layer_labels):
             n = k + 1
             f = FUNCTION_SYMBOL[net.output_activation if k == L - 1 else net.activation]
@@ -359,10 +392,16 @@ class InspectorView(Panel):
                       matrix_html(f"a{n} = {f}(z{n})", p.a[k], out_note)]
             if k == L - 1:
                 blocks.append(matrix_html("y", p.y, "the targets"))
-            left.setText(params + "<br>" + side_by_side(*blocks))
-            right.setText(self._backward_html(net, p, k))
+            left.prepare(params + "<br>" + side_by_side(*blocks))
+            yield
+            right.prepare(self._backward_html(net, p, k))
+            yield
+        self.weight_label.prepare(self._weight_html(state))
+        yield
+        for label in (self.summary, self.input_label, self.loss_label, self.weight_label,
+                      *(label for pair in self._layer_labels for label in pair)):
+            label.commit()
         self.picker.setCurrentIndex(self._flat(net))
-        self.weight_label.setText(self._weight_html(state))
 
     def _flat(self, net: Network) -> int:
         layer, row, col = self.selected

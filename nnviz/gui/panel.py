@@ -81,9 +81,10 @@ class RichText(QFrame):
         super().__init__(parent)
         self._text = ""
         self._lines = lines
-        self._doc = QTextDocument(self)
-        self._doc.setDocumentMargin(0)
-        self._doc.setDefaultFont(self.font())
+        # Two documents: the one shown, and one a new text is laid out in
+        # (``prepare``) until it is shown (``commit``).
+        self._doc, self._back = (self._document() for _ in range(2))
+        self._pending: str | None = None
         self._natural = QSize(0, 0)
         if lines is not None:
             self.setFixedHeight(lines * self.fontMetrics().lineSpacing() + 2)
@@ -91,6 +92,12 @@ class RichText(QFrame):
         else:
             self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.setMouseTracking(True)
+
+    def _document(self) -> QTextDocument:
+        doc = QTextDocument(self)
+        doc.setDocumentMargin(0)
+        doc.setDefaultFont(self.font())
+        return doc
 
     def _frame_size(self) -> QSize:
         return self.size() - self.contentsRect().size()
@@ -107,10 +114,25 @@ class RichText(QFrame):
         return self._text
 
     def setText(self, text: str) -> None:
-        if text == self._text:
+        self.prepare(text)
+        self.commit()
+
+    def prepare(self, text: str) -> None:
+        """Lay ``text`` out without showing it yet (``commit`` shows it)."""
+        self._pending = None
+        if text != self._text:
+            self._back.setHtml(text)
+            if self._lines is not None:
+                self._back.setTextWidth(self.contentsRect().width())
+            self._back.size()  # the layout is done here, not at the commit
+            self._pending = text
+
+    def commit(self) -> None:
+        """Show the text last prepared."""
+        if self._pending is None:
             return
-        self._text = text
-        self._doc.setHtml(text)
+        self._text, self._pending = self._pending, None
+        self._doc, self._back = self._back, self._doc
         if self._lines is None:
             natural = self._doc.size().toSize()
             if natural != self._natural:

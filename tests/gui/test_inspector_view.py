@@ -244,16 +244,29 @@ def test_hidden_panel_does_no_work_until_shown(qtbot):
     qtbot.waitUntil(lambda: w.last_pass is not None, timeout=2000)
 
 
-def test_redraws_are_coalesced(view, qtbot):
+def test_redraws_are_coalesced_while_epochs_come_in_leaps(view, qtbot):
     t = tutorial()
     calls = []
     original = view.refresh
     view.refresh = lambda state: (calls.append(state.epoch), original(state))
-    for epoch in range(50):
+    for _ in range(50):  # as training flat out delivers them: many epochs between states
+        t.run(10)
+        view.set_state(t.network.copy(), t.data, t.settings, t.epoch)
+    qtbot.waitUntil(lambda: calls and calls[-1] == 500, timeout=2000)
+    assert len(calls) < 10
+    assert "Epoch 500</b>" in view.summary.text() and "Training runs fast" not in view.summary.text()
+
+
+def test_every_epoch_is_shown_when_they_come_one_by_one(view, qtbot):
+    t = tutorial()
+    shown = []
+    for _ in range(5):  # slow motion or Step: one epoch per state, a frame or more apart
         t.run(1)
         view.set_state(t.network.copy(), t.data, t.settings, t.epoch)
-    qtbot.waitUntil(lambda: calls and calls[-1] == 50, timeout=2000)
-    assert len(calls) < 10
+        shown.append(view.summary.text())
+        qtbot.wait(20)
+    assert [f"Epoch {e}</b>" in text for e, text in zip(range(1, 6), shown)] == [True] * 5
+    assert not any("Training runs fast" in text for text in shown)
 
 
 def test_matrix_html_elides_large_matrices():
