@@ -34,12 +34,17 @@ from nnviz.gui import theme
 from nnviz.gui.panel import MUTED, Panel, RichText, State, fix_size
 
 
+# Round numbers a range is widened to: each at most a quarter more than the one before,
+# so the curve always fills most of the plot, and the range changes rarely as it grows.
+ROUND_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
 def round_up(value: float) -> float:
-    """The smallest of 1, 2, 5, 10, 20, 50... at or above ``value``."""
+    """The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10, 12, 15... at or above ``value``."""
     if value <= 1:
         return 1.0
     decade = 10.0 ** math.floor(math.log10(value))
-    return next(step * decade for step in (1, 2, 5, 10) if step * decade >= value)
+    return next(step * decade for step in ROUND_STEPS if step * decade >= value)
 
 
 def axis_ranges(epochs: np.ndarray, losses: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]]:

@@ -182,3 +182,17 @@ def test_the_summary_reads_naturally_for_one_snapshot_and_for_many(view):
     assert "1</b> snapshot, epoch 0 " in view.info.text()
     train_and_record(view, t, 2, 1)
     assert "3</b> snapshots, epochs 0–2 " in view.info.text()
+
+
+def test_the_axes_hold_still_while_the_curve_grows_inside_them(view):
+    t = tutorial()
+    train_and_record(view, t, 10, 10)  # epochs 0..90
+    x_range, y_range = view.plot.getViewBox().viewRange()
+    assert x_range[0] <= 0 and 90 <= x_range[1] <= 0.02 * 100 + 100  # 0..100, a little padding
+    losses = view.history.losses
+    assert 10 ** y_range[0] <= losses.min() and losses.max() <= 10 ** y_range[1]
+    train_and_record(view, t, 1, 5)  # epoch 100: still inside
+    assert view.plot.getViewBox().viewRange()[0] == x_range
+    train_and_record(view, t, 2, 10)  # epoch 115: beyond 100, the range widens to the next round number
+    wider = view.plot.getViewBox().viewRange()[0]
+    assert 115 <= wider[1] <= 120 * 1.02 + 1
