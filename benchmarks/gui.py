@@ -15,8 +15,8 @@ The ``xor+<panel>`` cases train the same XOR with one learning panel open
 together; ``panels`` runs each of them in turn).  Targets: fps >= 55 and
 frame_p99_ms <= 33 with one panel open, fps >= 40 with all of them.
 
-    QT_QPA_PLATFORM=offscreen python benchmarks/gui.py [--seconds 10] [--case xor|spiral|both|panels|xor+<panel>]
-                                                       [--switch-interval S] [--chunk-ms MS]
+    QT_QPA_PLATFORM=offscreen python benchmarks/gui.py [--seconds 10]
+        [--case xor|spiral|both|panels|xor+<panel>] [--switch-interval S] [--chunk-ms MS]
 """
 
 from __future__ import annotations

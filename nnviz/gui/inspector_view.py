@@ -201,6 +201,8 @@ class InspectorView(Panel):
     # numbers takes a frame's time, and no one reads them at sixty a second.
     max_hz = 60.0
     busy_hz = 4.0
+    # Longer than a slow frame, so that a refresh spread over frames is not cut short between two of them.
+    SETTLE_SECONDS = 0.15
 
     def sizeHint(self) -> QSize:
         # The forward pass of a 2-4-1 network without scrolling; the backward pass is a scroll away.
@@ -330,6 +332,15 @@ class InspectorView(Panel):
             super().set_state(*args, **kwargs)
         finally:
             self._in_frame = False
+        if (self._job is not None or self._dirty) and not self._timer.isActive():
+            self._timer.start(int(self.SETTLE_SECONDS * 1000))  # should this be the last frame
+
+    def _settle(self) -> None:
+        # The frames stopped: the refresh under way gives way to the latest state, in full.
+        if self._job is not None:
+            self._job = None
+            self._dirty = True
+        super()._settle()
 
     def refresh(self, state: State) -> None:
         if self._in_frame and self.skipping:
@@ -351,7 +362,7 @@ class InspectorView(Panel):
             self._job = None
 
     def _steps(self, state: State):
-        """The refresh in steps of a millisecond or two: the arithmetic, then a text per step, then all shown."""
+        """The refresh in steps of a millisecond or two: the arithmetic, a text per step, then all shown."""
         net, data = state.network, state.data
         layer, row, col = self.selected
         if layer >= len(net.W) or row > net.layers[layer] or col >= net.layers[layer + 1]:

@@ -55,12 +55,11 @@ def fix_size(label: QLabel, *widest: str) -> None:
     metrics = label.fontMetrics()
     margins = label.contentsMargins()
     width = max(metrics.horizontalAdvance(text) for text in widest) + margins.left() + margins.right() + 4
-    height = label.sizeHint().height() if label.text() else metrics.height() + margins.top() + margins.bottom()
-    label.setFixedSize(width, height)
+    label.setFixedSize(width, metrics.height() + margins.top() + margins.bottom())
 
 
 class RichText(QFrame):
-    """Rich text from one ``QTextDocument``, laid out once per new text; ``setText`` never relayouts the window.
+    """Rich text laid out once per new text, in one ``QTextDocument``; a new text never relayouts the window.
 
     With ``lines``, the height is fixed at that many lines and the text wraps
     to the width: a new text only repaints.  Without, the widget takes the

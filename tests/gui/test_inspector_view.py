@@ -257,6 +257,19 @@ def test_redraws_are_coalesced_while_epochs_come_in_leaps(view, qtbot):
     assert "Epoch 500</b>" in view.summary.text() and "Training runs fast" not in view.summary.text()
 
 
+def test_a_refresh_spread_over_frames_is_shown_in_full_when_the_frames_stop(view, qtbot):
+    t = tutorial()
+    t.run(50)
+    view.set_state(t.network.copy(), t.data, t.settings, t.epoch)
+    qtbot.wait(300)  # a redraw is due again
+    t.run(50)
+    view.set_state(t.network.copy(), t.data, t.settings, t.epoch)  # epochs in a leap, as training flat out
+    assert "Epoch 50</b>" in view.summary.text()  # the new texts are being laid out, not shown yet
+    # No frame follows (training paused): the latest state is shown in full, without the note.
+    qtbot.waitUntil(lambda: "Epoch 100</b>" in view.summary.text(), timeout=2000)
+    assert "Training runs fast" not in view.summary.text()
+
+
 def test_every_epoch_is_shown_when_they_come_one_by_one(view, qtbot):
     t = tutorial()
     shown = []

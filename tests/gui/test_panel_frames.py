@@ -59,8 +59,11 @@ def open_while_training(qtbot, window, names) -> tuple[FrameLog, LayoutRequests,
     for name in names:
         view_menu_action(window, PANELS[name]).trigger()
         assert window.learning.docks[name].isVisible()
-    # Opening a panel lays the window out; wait until every panel has drawn twice.
-    qtbot.waitUntil(lambda: all(log.panels[n].refreshes >= 2 for n in names), timeout=15000)
+    # Opening a panel lays the window out (a dock tabbed with others settles a
+    # little later): wait until every panel has drawn twice and ten frames have passed.
+    opened = len(log.epochs)
+    qtbot.waitUntil(lambda: len(log.epochs) >= opened + 10
+                    and all(log.panels[n].refreshes >= 2 for n in names), timeout=15000)
     requests = LayoutRequests()
     window.installEventFilter(requests)
     start = len(log.epochs)
