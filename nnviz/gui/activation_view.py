@@ -8,8 +8,8 @@ pre-activation of that layer (one dot per sample and unit) is placed on both
 curves, so saturation is something to watch happen.
 
 While training runs only the dots move: the axes keep their ranges until the
-dots leave them (the range then doubles, and halves again only once the dots
-fit in a quarter of it), so a frame repaints dots, not axes and tick labels.
+dots leave them (the range then grows by a factor of √2 or more, and shrinks
+again only once the dots fit in a quarter of it), so a frame repaints dots, not axes and tick labels.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ MIN_REACH = 6.0  # the curves always cover at least the range where the function
 
 
 def reach_for(z: np.ndarray, current: float | None = None) -> float:
-    """The half-width of the z axis: MIN_REACH times a power of two that covers every dot.
+    """The half-width of the z axis: MIN_REACH times a power of √2 that covers every dot.
 
     ``current`` is kept while the dots fit in it and fill more than a quarter
     of it, so that the axis does not change with every small move of the dots.
@@ -40,7 +40,7 @@ def reach_for(z: np.ndarray, current: float | None = None) -> float:
     need = min(float(np.abs(z).max()) * 1.1 if len(z) else 0.0, 1e6)
     if current is not None and current / 4 < need <= current:
         return current
-    return MIN_REACH * 2.0 ** max(0, math.ceil(math.log2(max(need, MIN_REACH) / MIN_REACH)))
+    return MIN_REACH * 2.0 ** (max(0, math.ceil(2 * math.log2(max(need, MIN_REACH) / MIN_REACH))) / 2)
 
 
 def layer_names(network: Network) -> list[str]:
