@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
-from PySide6.QtWidgets import QLabel
+from PySide6.QtCore import QPoint, Qt
 
 from nnviz.core import datasets
 from nnviz.core.inspect import flat_index
@@ -87,6 +87,22 @@ def test_selecting_a_weight_shows_its_chain_and_update(view, qtbot):
     view.set_state(t.network, t.data, t.settings, t.epoch)
     view.flush()
     assert view.weight_label.text() != before
+
+
+def test_clicking_a_value_in_a_matrix_selects_that_weight(view, qtbot):
+    t = tutorial(500)
+    view.set_state(t.network, t.data, t.settings, t.epoch)
+    view.flush()
+    label = view._layer_labels[1][0]  # W2, b2 and the forward pass of layer 2
+    where = next(QPoint(x, y) for y in range(0, label.height(), 2) for x in range(0, label.width(), 2)
+                 if label._anchor(QPoint(x, y)) == "1,2,0")
+    with qtbot.waitSignal(view.sigWeightSelected) as blocker:
+        qtbot.mouseClick(label, Qt.MouseButton.LeftButton, pos=where)
+    assert blocker.args == [1, 2, 0]
+    assert "W2[2,0]" in view.weight_label.text()
+    # A click beside the numbers selects nothing.
+    with qtbot.assertNotEmitted(view.sigWeightSelected):
+        qtbot.mouseClick(label, Qt.MouseButton.LeftButton, pos=QPoint(label.width() - 1, label.height() - 1))
 
 
 def test_gradient_check_button_agrees_to_1e_6(view, qtbot):
@@ -285,4 +301,3 @@ def test_every_epoch_is_shown_when_they_come_one_by_one(view, qtbot):
 def test_matrix_html_elides_large_matrices():
     text = matrix_html("z1", np.arange(200.0).reshape(20, 10))
     assert "(20×10)" in text and "14 more rows" in text and "…" in text
-    assert isinstance(QLabel, type)
