@@ -54,7 +54,8 @@ class PredictionsModel(QAbstractTableModel):
             if c == 4:
                 return f"{self.p[r]:.4f}"
             if c == 5:
-                return str(int(np.round(self.p[r])))
+                # A diverged network predicts NaN: no class at all (and wrong, as the accuracy counts it).
+                return str(int(np.round(self.p[r]))) if np.isfinite(self.p[r]) else "–"
             return "✓" if np.round(self.p[r]) == self.y[r] else "✗"
         if role == Qt.ItemDataRole.ForegroundRole and c in (5, 6):
             return QBrush(RIGHT if np.round(self.p[r]) == self.y[r] else WRONG)
