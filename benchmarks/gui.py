@@ -10,8 +10,13 @@ decision boundary (it changes every update).  Each case prints one line::
 preceded by a ``# case`` line; the tutorial's XOR case comes last.  Targets:
 fps >= 55, frame_p99_ms <= 33, ratio >= 0.5.
 
-    QT_QPA_PLATFORM=offscreen python benchmarks/gui.py [--seconds 10] [--case xor|spiral|both]
-                                                       [--switch-interval S] [--chunk-ms MS]
+The ``xor+<panel>`` cases train the same XOR with one learning panel open
+(``xor+all-panels``: the inspector, predictions, activation and history
+together; ``panels`` runs each of them in turn).  Targets: fps >= 55 and
+frame_p99_ms <= 33 with one panel open, fps >= 40 with all of them.
+
+    QT_QPA_PLATFORM=offscreen python benchmarks/gui.py [--seconds 10]
+        [--case xor|spiral|both|panels|xor+<panel>] [--switch-interval S] [--chunk-ms MS]
 """
 
 from __future__ import annotations
@@ -29,11 +34,16 @@ CASES = {
     "spiral": "# case: spiral, 400 points (320 train, 80 test), 2-8-8-1 sigmoid, MSE, SGD lr 1.0",
     "xor": "# case: the tutorial's XOR, 2-4-1 sigmoid, MSE, SGD lr 1.0, full batch",
 }
+PANELS = ("inspector", "predictions", "activation", "history")
+for _panel in PANELS:
+    CASES[f"xor+{_panel}"] = f"{CASES['xor']}, the {_panel} panel open"
+CASES["xor+all-panels"] = f"{CASES['xor']}, the {', '.join(PANELS[:-1])} and {PANELS[-1]} panels open"
 
 
 @dataclass
 class Task:
     setup: object  # nnviz.core.setup.Setup
+    panels: tuple[str, ...] = ()  # learning panels open while it trains
 
     def build(self):
         return self.setup.model.build(), self.setup.data.build(), self.setup.settings
@@ -42,8 +52,9 @@ class Task:
 def task(name: str) -> Task:
     from nnviz.core.setup import DataSpec, ModelSpec, Setup
 
-    if name == "xor":
-        return Task(Setup())
+    if name.startswith("xor"):
+        panel = name.partition("+")[2]
+        return Task(Setup(), PANELS if panel == "all-panels" else (panel,) if panel else ())
     return Task(Setup(ModelSpec(hidden=(8, 8)), DataSpec("spiral", n=400, noise=0.1)))
 
 
@@ -63,7 +74,7 @@ def headless(t: Task, seconds: float) -> float:
 
 
 def windowed(t: Task, seconds: float) -> tuple[float, float, float]:
-    from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
+    from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
     from nnviz.gui.main_window import MainWindow
@@ -76,6 +87,14 @@ def windowed(t: Task, seconds: float) -> tuple[float, float, float]:
     window = MainWindow(store=store)
     window.resize(1360, 840)
     window.show()
+    docks = [window.learning.docks[name] for name in t.panels]
+    for dock in docks:
+        if len(docks) > 1:
+            # Several panels open at once are all seen: side by side in their area, not tabs.
+            area = window.dockWidgetArea(dock)
+            window.removeDockWidget(dock)
+            window.addDockWidget(area, dock, Qt.Orientation.Vertical)
+        dock.show()
     window.wait_for_sync()
 
     frames: list[float] = []
@@ -114,7 +133,7 @@ def windowed(t: Task, seconds: float) -> tuple[float, float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--case", choices=("xor", "spiral", "both"), default="both")
+    parser.add_argument("--case", choices=("both", "panels", *CASES), default="both")
     parser.add_argument("--switch-interval", type=float, help="override the worker's training switch interval")
     parser.add_argument("--chunk-ms", type=float, help="override the worker's chunk length")
     args = parser.parse_args()
@@ -125,7 +144,8 @@ def main() -> None:
         worker.TRAINING_SWITCH_INTERVAL = args.switch_interval
     if args.chunk_ms is not None:
         worker.CHUNK_SECONDS = args.chunk_ms / 1000
-    names = ["spiral", "xor"] if args.case == "both" else [args.case]
+    groups = {"both": ["spiral", "xor"], "panels": [n for n in CASES if n.startswith("xor+")]}
+    names = groups.get(args.case, [args.case])
     for name in names:
         t = task(name)
         base = headless(t, min(args.seconds, 5.0))

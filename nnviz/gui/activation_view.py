@@ -6,22 +6,41 @@ the factors of every gradient through it, is nearly zero.  Here the curves are
 drawn for the activation the chosen layer uses, and every current
 pre-activation of that layer (one dot per sample and unit) is placed on both
 curves, so saturation is something to watch happen.
+
+While training runs only the dots move: the axes keep their ranges until the
+dots leave them (the range then grows by a factor of √2 or more, and shrinks
+again only once the dots fit in a quarter of it), so a frame repaints dots, not axes and tick labels.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from nnviz.core import activations
 from nnviz.core.network import Network
 from nnviz.gui import theme
-from nnviz.gui.panel import MUTED, Panel, State
+from nnviz.gui.panel import MUTED, Panel, RichText, State
 
 MAX_DOTS = 4000  # more than this many dots are thinned evenly: the shape is what matters
 SATURATED = 0.1  # f'(z) below this share of its peak counts as saturated
+MIN_REACH = 6.0  # the curves always cover at least the range where the functions bend
+
+
+def reach_for(z: np.ndarray, current: float | None = None) -> float:
+    """The half-width of the z axis: MIN_REACH times a power of √2 that covers every dot.
+
+    ``current`` is kept while the dots fit in it and fill more than a quarter
+    of it, so that the axis does not change with every small move of the dots.
+    """
+    need = min(float(np.abs(z).max()) * 1.1 if len(z) else 0.0, 1e6)
+    if current is not None and current / 4 < need <= current:
+        return current
+    return MIN_REACH * 2.0 ** (max(0, math.ceil(2 * math.log2(max(need, MIN_REACH) / MIN_REACH))) / 2)
 
 
 def layer_names(network: Network) -> list[str]:
@@ -33,21 +52,24 @@ def layer_names(network: Network) -> list[str]:
 class ActivationView(Panel):
     """f(z) and f'(z) of one layer, with the layer's current pre-activations on both curves."""
 
+    def sizeHint(self) -> QSize:
+        # A docked panel starts at its size hint: modest, so the main views keep the room.
+        return QSize(420, 420)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.layer = 0
         self.layer_combo = QComboBox()
         self.layer_combo.setToolTip("The layer whose pre-activations are shown on the curves")
         self.layer_combo.activated.connect(self._layer_chosen)
-        self.summary = QLabel()
-        self.summary.setTextFormat(Qt.TextFormat.RichText)
-        self.summary.setWordWrap(True)
+        self.summary = RichText(lines=3)
 
         self.plot = pg.PlotWidget(background="w")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setLabel("bottom", "pre-activation z")
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
+        self.plot.disableAutoRange()  # set when the curves change, not with every frame's dots
         legend = self.plot.addLegend(offset=(10, 10), labelTextColor=theme.INK,
                                      brush=pg.mkBrush(255, 255, 255, 210))
         self.f_curve = self.plot.plot([], [], pen=pg.mkPen(theme.BLUE, width=2), name="f(z)")
@@ -60,6 +82,12 @@ class ActivationView(Panel):
         self.plot.addItem(self.f_dots)
         self.plot.addItem(self.d_dots)
         legend.addItem(self.f_dots, "units now: (z, f(z)) and (z, f′(z))")
+        # Qt repaints every item the moving dots touch; cached, the axes, the
+        # legend and the curves (which change only with the axis range) are
+        # then pixmap copies, not Python paint() calls.
+        for item in (self.plot.getAxis("left"), self.plot.getAxis("bottom"), legend,
+                     self.f_curve.curve, self.d_curve.curve):
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
         top = QHBoxLayout()
         top.addWidget(QLabel("Layer:"))
@@ -93,22 +121,25 @@ class ActivationView(Panel):
         last = self.layer == len(net.W) - 1
         name = net.output_activation if last else net.activation
         act = activations.get(name)
+        X = data.X
+        units = net.layers[self.layer + 1]
+        if len(X) * units > MAX_DOTS:
+            # Thinned before the forward pass, not after: only the dots drawn are computed.
+            X = X[:: math.ceil(len(X) * units / MAX_DOTS)]
         with np.errstate(all="ignore"):
-            z = net.forward(data.X)[0][self.layer].ravel()
+            z = net.forward(X)[0][self.layer].ravel()
         z = z[np.isfinite(z)]
-        if len(z) > MAX_DOTS:
-            z = z[:: int(np.ceil(len(z) / MAX_DOTS))]
-        # The curves cover the dots, and at least the range where the function bends.
-        reach = max(6.0, float(np.abs(z).max()) * 1.1 if len(z) else 0.0)
-        reach = min(reach, 1e6)
+        reach = reach_for(z, self._curve_key[1] if self._curve_key and self._curve_key[0] == name else None)
         key = (name, reach)
         if key != self._curve_key:
             self._curve_key = key
             grid = np.linspace(-reach, reach, 400)
-            self.f_curve.setData(grid, act.apply(grid))
-            self.d_curve.setData(grid, act.derivative(grid))
+            f, d = act.apply(grid), act.derivative(grid)
+            self.f_curve.setData(grid, f)
+            self.d_curve.setData(grid, d)
             self.plot.setTitle(f"{name} and its derivative")
-            self.plot.setXRange(-reach, reach, padding=0.02)
+            low, high = min(f.min(), d.min()), max(f.max(), d.max())
+            self.plot.setRange(xRange=(-reach, reach), yRange=(low, high), padding=0.04)
         fz, dz = act.apply(z), act.derivative(z)
         self.f_dots.setData(z, fz)
         self.d_dots.setData(z, dz)

@@ -9,14 +9,22 @@ is the session's state, not the panel's: ``show_live`` is how the panel
 hears that the window went back to the present (Play, Step, Reset...).
 "Resume from here" emits ``sigResume`` so training continues from the past
 weights (the same weights, the same epoch count).
+
+While training runs the curve grows every frame, but the axes keep their
+ranges (epochs up to a round number, whole decades of loss) until the curve
+leaves them, and the texts sit at fixed sizes: a frame repaints the curve,
+not the axes, and never lays the window out again.
 """
 
 from __future__ import annotations
 
+import math
+import time
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
 from nnviz.core.datasets import Dataset
 from nnviz.core.network import Network
@@ -24,7 +32,32 @@ from nnviz.core.session import PastEpoch
 from nnviz.core.snapshots import SnapshotHistory
 from nnviz.core.trainer import TrainSettings
 from nnviz.gui import theme
-from nnviz.gui.panel import MUTED, Panel, State
+from nnviz.gui.panel import MUTED, Panel, RichText, State, fix_size
+
+
+# Round numbers a range is widened to: each at most a quarter more than the one before,
+# so the curve always fills most of the plot, and the range changes rarely as it grows.
+ROUND_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+# Axes widened again this soon after the last time are widened to twice what the curve needs.
+WIDEN_AGAIN_SECONDS = 3.0
+
+
+def round_up(value: float) -> float:
+    """The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10, 12, 15... at or above ``value``."""
+    if value <= 1:
+        return 1.0
+    decade = 10.0 ** math.floor(math.log10(value))
+    return next(step * decade for step in ROUND_STEPS if step * decade >= value)
+
+
+def axis_ranges(epochs: np.ndarray, losses: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The plot's x range (epochs) and y range (log10 of the loss), both rounded outwards."""
+    x = (float(epochs[0]), float(epochs[0]) + round_up(float(epochs[-1] - epochs[0])))
+    finite = losses[np.isfinite(losses) & (losses > 0)]
+    if not len(finite):
+        return x, (-1.0, 0.0)
+    low, high = math.floor(math.log10(finite.min())), math.ceil(math.log10(finite.max()))
+    return x, (float(low), float(max(high, low + 1)))
 
 
 class HistoryView(Panel):
@@ -54,18 +87,23 @@ class HistoryView(Panel):
         self.live = True
         self._scrub_epoch = 0
 
-        self.info = QLabel()
-        self.info.setTextFormat(Qt.TextFormat.RichText)
-        self.info.setWordWrap(True)
+        self.info = RichText(lines=2)
         self.plot = pg.PlotWidget(background="w")
         self.plot.setLogMode(y=True)
         self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.plot.setLabel("bottom", "epoch")
         self.plot.setLabel("left", "loss")
-        self.plot.showGrid(x=True, y=True, alpha=0.2)
+        # No grid: an overview reads well without one, and the grid lines across
+        # the whole width made a change of range cost a frame (20 ms against 2, measured).
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
         self.plot.setMinimumHeight(120)
+        self.plot.disableAutoRange()  # ranges set by ``axis_ranges``, which change rarely
+        for name in ("left", "bottom"):
+            # Cached: the growing curve's repaint copies them instead of redrawing them.
+            self.plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self._ranges: tuple | None = None
+        self._widened = -math.inf  # when the axes last had to be widened
         self.curve = self.plot.plot([], [], pen=pg.mkPen(theme.INK, width=1))
         self.marker = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(theme.VERMILLION, width=2))
         self.plot.addItem(self.marker)
@@ -75,7 +113,7 @@ class HistoryView(Panel):
         self.slider.setRange(0, 0)
         self.slider.valueChanged.connect(self._slid)
         self.epoch_label = QLabel("no snapshots yet")
-        self.epoch_label.setMinimumWidth(150)
+        fix_size(self.epoch_label, "epoch 100,000,000  (live)")
         self.live_button = QPushButton("Live")
         self.live_button.setToolTip("Back to the network being trained now")
         self.live_button.clicked.connect(self.go_live)
@@ -132,7 +170,9 @@ class HistoryView(Panel):
             self.curve.setData([], [])
             self._update_controls()
             return
-        self.curve.setData(h.epochs.copy(), np.clip(h.losses, 1e-300, None))
+        epochs, losses = h.epochs.copy(), np.clip(h.losses, 1e-300, None)
+        self.curve.setData(epochs, losses)
+        self._fit_axes(epochs, losses)
         # Thinning renumbers snapshots: a scrubbed slider stays on its epoch, not its index.
         index = len(h) - 1 if self.live else h.index_at(self._scrub_epoch)
         self.slider.blockSignals(True)
@@ -141,11 +181,27 @@ class HistoryView(Panel):
         self.slider.blockSignals(False)
         self._update_controls()
 
-    def flush(self) -> None:
-        self._timer.stop()
-        if self._dirty:
-            self._dirty = False
-            self.refresh()
+    def _fit_axes(self, epochs: np.ndarray, losses: np.ndarray) -> None:
+        """Keep the axes while the curve fits in them; widen them (both axes are redrawn) only when it leaves.
+
+        Redrawing the axes takes a good part of a frame, so when the curve
+        leaves them again within seconds (a fast run), they are widened to
+        twice what the curve needs.
+        """
+        (x0, x1), y = axis_ranges(epochs, losses)
+        now = time.monotonic()
+        if self._ranges is not None:
+            (old0, old1), old_y = self._ranges
+            if old0 == x0 and old_y == y and x1 <= old1 and old1 - old0 <= 4 * (x1 - x0):
+                return  # the curve is still inside, and fills a fair part of the plot
+            if old0 == x0 and x1 > old1 and now - self._widened < WIDEN_AGAIN_SECONDS:
+                x1 = x0 + round_up(2 * float(epochs[-1] - x0))
+        self._widened = now
+        self._ranges = ((x0, x1), y)
+        self.plot.setRange(xRange=(x0, x1), yRange=y, padding=0.02)
+
+    def _drawable(self) -> bool:
+        return True  # it draws what it recorded, whatever the window shows
 
     def _update_controls(self) -> None:
         h = self.history

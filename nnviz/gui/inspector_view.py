@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -50,7 +49,9 @@ from nnviz.core.inspect import (
 )
 from nnviz.core.network import Network, Pass
 from nnviz.core.trainer import TrainSettings
-from nnviz.gui.panel import MUTED, NEGATIVE, POSITIVE, CallThread, Panel, State
+from nnviz.gui.panel import MUTED, NEGATIVE, POSITIVE, CallThread, Panel, RichText, State
+
+TOP_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
 
 MAX_ROWS = 6  # rows of a matrix shown; the shape says how many there are
 MAX_COLS = 8
@@ -184,14 +185,6 @@ def side_by_side(*blocks: str) -> str:
     return f"<table cellspacing='0' cellpadding='0'><tr>{tds}</tr></table>"
 
 
-def _cell_label() -> QLabel:
-    label = QLabel()
-    label.setTextFormat(Qt.TextFormat.RichText)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
-    label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-    return label
-
-
 class InspectorView(Panel):
     """Forward and backward pass of the current network, a selected weight, and a gradient check.
 
@@ -203,9 +196,18 @@ class InspectorView(Panel):
 
     sigWeightSelected = Signal(int, int, int)
 
+    # Every epoch in slow motion and Step (up to the display rate); a few a
+    # second while training skips epochs between frames: laying out this many
+    # numbers takes a frame's time, and no one reads them at sixty a second.
+    max_hz = 60.0
+    busy_hz = 4.0
+    # Longer than a slow frame, so that a refresh spread over frames is not cut short between two of them.
+    SETTLE_SECONDS = 0.15
+
     def sizeHint(self) -> QSize:
-        # Wide enough for a 2-4-1 network's forward and backward columns side by side.
-        return QSize(560, 640)
+        # The forward pass of a 2-4-1 network without scrolling; the backward pass is a scroll away.
+        # Wider docks squeeze the decision boundary, the window's main view, too much.
+        return QSize(440, 640)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -214,15 +216,14 @@ class InspectorView(Panel):
         self.last_update: NextUpdate | None = None
         self.last_check: GradientCheck | None = None
         self._check_thread: CallThread | None = None
-        self._layer_labels: list[tuple[QLabel, QLabel]] = []
+        self._layer_labels: list[tuple[RichText, RichText]] = []
+        self._job = None  # the refresh under way, a step per frame (see ``refresh``)
+        self._in_frame = False
         self._param_names: list[str] = []
 
-        self.summary = QLabel()
-        self.summary.setTextFormat(Qt.TextFormat.RichText)
-        # Text that changes every frame must not change the panel's size: a
-        # dock that resizes moves the boundary view, which asks for a new
-        # image, which brings a new frame... a loop.
-        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # A fixed height: the text changes with every refresh, and a panel
+        # that changed size would move the main views.
+        self.summary = RichText(lines=3)
         self.summary.setToolTip(LOSS_TIP)
         self.picker = QComboBox()
         self.picker.setToolTip("Choose a weight or bias to see how its gradient comes about")
@@ -234,10 +235,10 @@ class InspectorView(Panel):
         self.check_button.clicked.connect(self.run_gradient_check)
 
         top = QHBoxLayout()
-        top.addWidget(self.summary, 1)
         top.addWidget(QLabel("Weight:"))
         top.addWidget(self.picker)
         top.addWidget(self.check_button)
+        top.addStretch(1)
 
         self.grid = QGridLayout()
         self.grid.setHorizontalSpacing(24)
@@ -247,16 +248,16 @@ class InspectorView(Panel):
                             0, 0)
         self.grid.addWidget(QLabel(heading.format("Backward pass", MUTED,
                                                   "bottom to top: from the loss back to the inputs")), 0, 1)
-        self.input_label = _cell_label()
-        self.loss_label = _cell_label()
+        self.input_label = RichText()
+        self.loss_label = RichText()
         self.loss_label.setToolTip(LOSS_TIP)
-        self.grid.addWidget(self.input_label, 1, 0)
-        self.grid.addWidget(self.loss_label, 1, 1)
+        self.grid.addWidget(self.input_label, 1, 0, TOP_LEFT)
+        self.grid.addWidget(self.loss_label, 1, 1, TOP_LEFT)
 
-        self.weight_label = _cell_label()
+        self.weight_label = RichText()
         self.weight_label.setFrameShape(QFrame.Shape.StyledPanel)
         self.weight_label.setContentsMargins(8, 6, 8, 6)
-        self.check_label = _cell_label()
+        self.check_label = RichText()
         self.check_table = QTableWidget(0, 4)
         self.check_table.setHorizontalHeaderLabels(["parameter", "backprop", "finite difference",
                                                     "relative difference"])
@@ -268,8 +269,8 @@ class InspectorView(Panel):
         body = QWidget()
         column = QVBoxLayout(body)
         column.addLayout(self.grid)
-        column.addWidget(self.weight_label)
-        column.addWidget(self.check_label)
+        column.addWidget(self.weight_label, 0, TOP_LEFT)
+        column.addWidget(self.check_label, 0, TOP_LEFT)
         column.addWidget(self.check_table)
         column.addStretch(1)
         scroll = QScrollArea()
@@ -278,6 +279,7 @@ class InspectorView(Panel):
         scroll.setWidget(body)
 
         layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
         layout.addLayout(top)
         layout.addWidget(scroll, 1)
         mono = QFont("monospace")
@@ -290,7 +292,7 @@ class InspectorView(Panel):
         self.selected = (layer, row, col)
         if self.state is not None:
             self._dirty = True
-            self.flush()
+            self.flush()  # at once and in full: outside a frame, a refresh is never spread out
 
     def _link(self, href: str) -> None:
         layer, row, col = (int(s) for s in href.split(","))
@@ -311,10 +313,10 @@ class InspectorView(Panel):
                 label.deleteLater()
         while len(self._layer_labels) < n:
             row = len(self._layer_labels) + 2
-            pair = (_cell_label(), _cell_label())
+            pair = (RichText(), RichText())
             for col, label in enumerate(pair):
                 label.linkActivated.connect(self._link)
-                self.grid.addWidget(label, row, col)
+                self.grid.addWidget(label, row, col, TOP_LEFT)
             self._layer_labels.append(pair)
         names = param_labels(network)
         if names != self._param_names:
@@ -322,7 +324,45 @@ class InspectorView(Panel):
             self.picker.clear()
             self.picker.addItems(names)
 
+    def set_state(self, *args, **kwargs) -> None:
+        if self._job is not None:
+            self._advance()  # one more step of the refresh under way, in this frame
+        self._in_frame = True
+        try:
+            super().set_state(*args, **kwargs)
+        finally:
+            self._in_frame = False
+        if (self._job is not None or self._dirty) and not self._timer.isActive():
+            self._timer.start(int(self.SETTLE_SECONDS * 1000))  # should this be the last frame
+
+    def _settle(self) -> None:
+        # The frames stopped: the refresh under way gives way to the latest state, in full.
+        if self._job is not None:
+            self._job = None
+            self._dirty = True
+        super()._settle()
+
     def refresh(self, state: State) -> None:
+        if self._in_frame and self.skipping:
+            # Training runs flat out: lay the texts out a step per frame, and show them together.
+            if self._job is None:
+                self._job = self._steps(state)
+                self._advance()
+            else:
+                self._dirty = True  # drawn once the refresh under way is shown
+            return
+        self._job = None
+        for _ in self._steps(state):
+            pass
+
+    def _advance(self) -> None:
+        try:
+            next(self._job)
+        except StopIteration:
+            self._job = None
+
+    def _steps(self, state: State):
+        """The refresh in steps of a millisecond or two: the arithmetic, a text per step, then all shown."""
         net, data = state.network, state.data
         layer, row, col = self.selected
         if layer >= len(net.W) or row > net.layers[layer] or col >= net.layers[layer + 1]:
@@ -342,9 +382,13 @@ class InspectorView(Panel):
         L = len(net.W)
         about = f"<span style='color:{MUTED}'>{len(data.X)} samples, lr {settings.lr:g}</span>"
         epoch = f"<b>Epoch {state.epoch}</b> &nbsp; loss of these weights <b>{fmt(loss)}</b>"
-        self.summary.setText(f"{epoch} &nbsp; {about}")
-        self.input_label.setText(matrix_html("X", p.X, "the inputs, one row per sample"))
-        self.loss_label.setText(self._loss_html(net, p, loss, penalty_value, settings))
+        pace = (f"<br><span style='color:{MUTED}'>Training runs fast: shown {self.busy_hz:g} times a second. "
+                "Pause or step to see every epoch.</span>" if self.skipping else "")
+        yield
+        self.summary.prepare(f"{epoch} &nbsp; {about}{pace}")
+        self.input_label.prepare(matrix_html("X", p.X, "the inputs, one row per sample"))
+        self.loss_label.prepare(self._loss_html(net, p, loss, penalty_value, settings))
+        yield
         for k, (left, right) in enumerate(self._layer_labels):
             n = k + 1
             f = FUNCTION_SYMBOL[net.output_activation if k == L - 1 else net.activation]
@@ -359,10 +403,16 @@ class InspectorView(Panel):
                       matrix_html(f"a{n} = {f}(z{n})", p.a[k], out_note)]
             if k == L - 1:
                 blocks.append(matrix_html("y", p.y, "the targets"))
-            left.setText(params + "<br>" + side_by_side(*blocks))
-            right.setText(self._backward_html(net, p, k))
+            left.prepare(params + "<br>" + side_by_side(*blocks))
+            yield
+            right.prepare(self._backward_html(net, p, k))
+            yield
+        self.weight_label.prepare(self._weight_html(state))
+        yield
+        for label in (self.summary, self.input_label, self.loss_label, self.weight_label,
+                      *(label for pair in self._layer_labels for label in pair)):
+            label.commit()
         self.picker.setCurrentIndex(self._flat(net))
-        self.weight_label.setText(self._weight_html(state))
 
     def _flat(self, net: Network) -> int:
         layer, row, col = self.selected

@@ -45,6 +45,7 @@ from nnviz.gui.diagram_view import DiagramView
 from nnviz.gui.dialogs import Dialogs
 from nnviz.gui.file_actions import FileActions
 from nnviz.gui.learning_panels import LearningPanels
+from nnviz.gui.panel import fix_size
 from nnviz.gui.loss_view import LossView
 from nnviz.gui.session_model import SessionModel
 from nnviz.gui.settings_store import SettingsStore
@@ -337,11 +338,20 @@ class MainWindow(QMainWindow):
             "accuracy": "Share of points the network classifies right (prediction rounded at 0.5)",
             "speed": "Epochs trained per second",
         }
+        # The widest text each label is expected to show.  These labels change
+        # every frame: at a fixed size, a new text repaints the label alone
+        # instead of laying out the status bar and the whole window again.
+        widest = {
+            "epoch": "epoch 100,000,000 (history)",
+            "loss": "loss 0.000000e-000",
+            "accuracy": "accuracy 100% · test 100%",
+            "speed": "1,000,000 epochs/s",
+        }
         for key, tip in tips.items():
             label = QLabel()
             label.setToolTip(tip)
-            label.setMinimumWidth({"epoch": 110, "loss": 140, "accuracy": 190, "speed": 130}[key])
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            fix_size(label, widest[key])
             bar.addPermanentWidget(label)
             self.status_labels[key] = label
 

@@ -3,7 +3,9 @@
 A ``QTableView`` over a small model: only the rows on screen are ever drawn,
 so a 100,000-point data set scrolls as lightly as XOR's four points.  Each
 refresh replaces the model's prediction column (a new array) and tells the
-view that column changed.
+view that those columns changed: the cells on screen are repainted in place,
+and nothing is laid out again (the accuracy line has a fixed height, the
+columns fixed widths).
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QHeaderView, QLabel, QSizePolicy, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHeaderView, QTableView, QVBoxLayout, QWidget
 
 from nnviz.core.trainer import accuracy
-from nnviz.gui.panel import MUTED, Panel, State
+from nnviz.gui.panel import MUTED, Panel, RichText, State
 
 COLUMNS = ("set", "x1", "x2", "target", "prediction", "rounded", "")
 RIGHT = QColor("#1b7837")
@@ -50,7 +52,8 @@ class PredictionsModel(QAbstractTableModel):
             if c == 3:
                 return str(int(self.y[r]))
             if c in (4, 5) and not np.isfinite(self.p[r]):
-                return "–"  # a diverged network predicts NaN
+                # A diverged network predicts NaN: no class at all (and wrong, as the accuracy counts it).
+                return "–"
             if c == 4:
                 return f"{self.p[r]:.4f}"
             if c == 5:
@@ -89,27 +92,31 @@ class PredictionsView(Panel):
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.ResizeToContents)
-        self.accuracy_label = QLabel()
-        self.accuracy_label.setTextFormat(Qt.TextFormat.RichText)
-        # Changing text must not resize the dock (and so the window's other views).
-        self.accuracy_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # The mark column holds one character: a fixed width, not one measured on every change.
+        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(len(COLUMNS) - 1, self.table.fontMetrics().horizontalAdvance("✓✗") + 12)
+        # A fixed height: a new text repaints the line, and does not resize the dock (and so the main views).
+        self.accuracy_label = RichText(lines=1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.accuracy_label)
         layout.addWidget(self.table, 1)
         self.train_accuracy = float("nan")
         self.test_accuracy = float("nan")
+        self._data = None
 
     def refresh(self, state: State) -> None:
         data = state.data
-        X = np.vstack([data.X, data.X_test]) if data.has_test else data.X
-        y = np.vstack([data.y, data.y_test]) if data.has_test else data.y
-        # Compared by value (cheap next to a forward pass): a dragged point or
-        # a flipped label must show, however the window delivered it.
-        if not (self.model.n_train == len(data.X) and np.array_equal(X, self.model.X)
-                and np.array_equal(y.ravel(), self.model.y)):
-            self.model.set_points(X.copy(), y.ravel().copy(), len(data.X))
-            self.table.setColumnHidden(0, not data.has_test)
+        # A data set is never changed once made: the same object has the same points.
+        if data is not self._data:
+            self._data = data
+            X = np.vstack([data.X, data.X_test]) if data.has_test else data.X
+            y = np.vstack([data.y, data.y_test]) if data.has_test else data.y
+            # Then compared by value: a dragged point or a flipped label must
+            # show, however the window delivered it.
+            if not (self.model.n_train == len(data.X) and np.array_equal(X, self.model.X)
+                    and np.array_equal(y.ravel(), self.model.y)):
+                self.model.set_points(X.copy(), y.ravel().copy(), len(data.X))
+                self.table.setColumnHidden(0, not data.has_test)
         with np.errstate(all="ignore"):
             p = state.network.predict(self.model.X).ravel()
         self.model.set_predictions(p)

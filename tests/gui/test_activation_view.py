@@ -46,3 +46,25 @@ def test_layer_choice_and_activation_names(view):
     assert view.saturated_share == np.mean(z2 <= 0)
     view.select_layer(2)
     assert "never saturates" in view.summary.text()
+
+
+def test_the_axes_hold_still_while_the_dots_move_inside_them(view):
+    t = Trainer(Network.initialised([2, 4, 1], seed=42), datasets.xor(), TrainSettings())
+    t.run(3000)
+    view.set_state(t.network.copy(), t.data, t.settings, t.epoch)
+    view.flush()
+    box = view.plot.getViewBox()
+    before = box.viewRange()
+    first = view.f_dots.getData()[0].copy()
+    t.run(200)
+    view.set_state(t.network.copy(), t.data, t.settings, t.epoch)
+    view.flush()
+    assert not np.array_equal(view.f_dots.getData()[0], first)  # the dots moved
+    assert box.viewRange() == before  # the axes did not
+    big = t.network.copy()
+    big.W[0] *= 40  # pre-activations far outside the range: it widens to show them all
+    view.set_state(big, t.data, t.settings, t.epoch)
+    view.flush()
+    z = view.f_dots.getData()[0]
+    (low, high), _ = box.viewRange()
+    assert low <= z.min() and z.max() <= high and high > before[0][1]

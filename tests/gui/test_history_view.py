@@ -315,3 +315,21 @@ def test_the_summary_reads_naturally_for_one_snapshot_and_for_many(view):
     assert "1</b> snapshot, epoch 0 " in view.info.text()
     train_and_record(view, t, 2, 1)
     assert "3</b> snapshots, epochs 0–2 " in view.info.text()
+
+
+def test_the_axes_hold_still_while_the_curve_grows_inside_them(view):
+    t = tutorial()
+    train_and_record(view, t, 10, 10)  # epochs 0..90
+    box = view.plot.getViewBox()
+    x_range, y_range = box.viewRange()
+    end = int(x_range[1] / 1.02)  # the range without its padding (it starts at epoch 0)
+    assert x_range[0] <= 0 and 90 <= end <= 4 * 90
+    losses = view.history.losses
+    assert 10 ** y_range[0] <= losses.min() and losses.max() <= 10 ** y_range[1]
+    t.run(end - t.epoch - 1)
+    train_and_record(view, t, 2, 1)  # up to the end of the range: the axes stay as they are
+    assert view.history.epochs[-1] == end and box.viewRange() == [x_range, y_range]
+    t.run(end)
+    train_and_record(view, t, 1, 1)  # beyond: the range widens to cover the curve
+    wider = box.viewRange()[0]
+    assert wider[1] >= view.history.epochs[-1] > x_range[1]

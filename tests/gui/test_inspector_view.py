@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
-from PySide6.QtWidgets import QLabel
+from PySide6.QtCore import QPoint, Qt
 
 from nnviz.core import datasets
 from nnviz.core.inspect import flat_index
@@ -87,6 +87,22 @@ def test_selecting_a_weight_shows_its_chain_and_update(view, qtbot):
     view.set_state(t.network, t.data, t.settings, t.epoch)
     view.flush()
     assert view.weight_label.text() != before
+
+
+def test_clicking_a_value_in_a_matrix_selects_that_weight(view, qtbot):
+    t = tutorial(500)
+    view.set_state(t.network, t.data, t.settings, t.epoch)
+    view.flush()
+    label = view._layer_labels[1][0]  # W2, b2 and the forward pass of layer 2
+    where = next(QPoint(x, y) for y in range(0, label.height(), 2) for x in range(0, label.width(), 2)
+                 if label._anchor(QPoint(x, y)) == "1,2,0")
+    with qtbot.waitSignal(view.sigWeightSelected) as blocker:
+        qtbot.mouseClick(label, Qt.MouseButton.LeftButton, pos=where)
+    assert blocker.args == [1, 2, 0]
+    assert "W2[2,0]" in view.weight_label.text()
+    # A click beside the numbers selects nothing.
+    with qtbot.assertNotEmitted(view.sigWeightSelected):
+        qtbot.mouseClick(label, Qt.MouseButton.LeftButton, pos=QPoint(label.width() - 1, label.height() - 1))
 
 
 def test_gradient_check_button_agrees_to_1e_6(view, qtbot):
@@ -244,19 +260,44 @@ def test_hidden_panel_does_no_work_until_shown(qtbot):
     qtbot.waitUntil(lambda: w.last_pass is not None, timeout=2000)
 
 
-def test_redraws_are_coalesced(view, qtbot):
+def test_redraws_are_coalesced_while_epochs_come_in_leaps(view, qtbot):
     t = tutorial()
     calls = []
     original = view.refresh
     view.refresh = lambda state: (calls.append(state.epoch), original(state))
-    for epoch in range(50):
+    for _ in range(50):  # as training flat out delivers them: many epochs between states
+        t.run(10)
+        view.set_state(t.network.copy(), t.data, t.settings, t.epoch)
+    qtbot.waitUntil(lambda: calls and calls[-1] == 500, timeout=2000)
+    assert len(calls) < 10
+    assert "Epoch 500</b>" in view.summary.text() and "Training runs fast" not in view.summary.text()
+
+
+def test_a_refresh_spread_over_frames_is_shown_in_full_when_the_frames_stop(view, qtbot):
+    t = tutorial()
+    t.run(50)
+    view.set_state(t.network.copy(), t.data, t.settings, t.epoch)
+    qtbot.wait(300)  # a redraw is due again
+    t.run(50)
+    view.set_state(t.network.copy(), t.data, t.settings, t.epoch)  # epochs in a leap, as training flat out
+    assert "Epoch 50</b>" in view.summary.text()  # the new texts are being laid out, not shown yet
+    # No frame follows (training paused): the latest state is shown in full, without the note.
+    qtbot.waitUntil(lambda: "Epoch 100</b>" in view.summary.text(), timeout=2000)
+    assert "Training runs fast" not in view.summary.text()
+
+
+def test_every_epoch_is_shown_when_they_come_one_by_one(view, qtbot):
+    t = tutorial()
+    shown = []
+    for _ in range(5):  # slow motion or Step: one epoch per state, a frame or more apart
         t.run(1)
         view.set_state(t.network.copy(), t.data, t.settings, t.epoch)
-    qtbot.waitUntil(lambda: calls and calls[-1] == 50, timeout=2000)
-    assert len(calls) < 10
+        shown.append(view.summary.text())
+        qtbot.wait(20)
+    assert [f"Epoch {e}</b>" in text for e, text in zip(range(1, 6), shown)] == [True] * 5
+    assert not any("Training runs fast" in text for text in shown)
 
 
 def test_matrix_html_elides_large_matrices():
     text = matrix_html("z1", np.arange(200.0).reshape(20, 10))
     assert "(20×10)" in text and "14 more rows" in text and "…" in text
-    assert isinstance(QLabel, type)

@@ -60,10 +60,13 @@ def test_large_sets_with_a_test_split(view):
     assert cell(view, 0, 1) == "9"
 
 
-def test_a_diverged_network_shows_dashes_not_an_error(view):
-    # A diverged run can leave NaN weights: every prediction is NaN.
+def test_a_diverged_network_predicts_no_class(view, qtbot):
     net = Network.initialised([2, 4, 1], seed=42)
-    net.W[0][:] = np.nan
-    view.set_state(net, datasets.xor(), TrainSettings(), 7)
+    net.params[:] = np.nan  # what a learning rate far too large leaves behind
+    data = datasets.xor()
+    view.set_state(net, data, TrainSettings(), 7)
     view.flush()
-    assert [cell(view, 0, c) for c in (4, 5, 6)] == ["–", "–", "✗"]
+    view.table.viewport().repaint()  # every cell drawn: none may raise
+    assert [cell(view, r, 5) for r in range(4)] == ["–"] * 4
+    assert [cell(view, r, 6) for r in range(4)] == ["✗"] * 4
+    assert view.train_accuracy == 0.0 and "Accuracy 0.0%" in view.accuracy_label.text()
