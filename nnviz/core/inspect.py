@@ -19,6 +19,8 @@ pass is held against the fused kernel).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import math
 from dataclasses import dataclass, replace
 
@@ -255,7 +257,7 @@ class GradientCheck:
 
 
 def gradient_check(network: Network, data: Dataset, settings: TrainSettings | None = None, eps: float = 1e-4,
-                   floor: float = 1e-8) -> GradientCheck:
+                   floor: float = 1e-8, progress: Callable[[int, int], bool] | None = None) -> GradientCheck | None:
     """The training pass's gradient beside a finite-difference estimate, for every parameter.
 
     The gradient checked is the one training uses: ``Trainer.gradient``, the
@@ -282,6 +284,9 @@ def gradient_check(network: Network, data: Dataset, settings: TrainSettings | No
     The relative difference is floored at ``floor`` in the denominator so that
     parameters whose gradient is essentially zero (a dead ReLU) do not report
     noise as a failure.  The network is left exactly as it was.
+
+    ``progress(done, total)`` is called after each parameter; when it returns
+    False the check stops and returns None (the window's Cancel, or quitting).
     """
     settings = settings or TrainSettings()
     X, y = data.X, data.y
@@ -301,6 +306,8 @@ def gradient_check(network: Network, data: Dataset, settings: TrainSettings | No
 
     for i in range(probe.params.size):
         numeric[i] = (4.0 * central(i, eps / 2) - central(i, eps)) / 3.0
+        if progress is not None and not progress(i + 1, probe.params.size):
+            return None
     scale = np.maximum(np.maximum(np.abs(analytic), np.abs(numeric)), floor)
     relative = np.abs(analytic - numeric) / scale
     return GradientCheck(analytic, numeric, relative, param_labels(network), eps)

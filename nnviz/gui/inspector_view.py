@@ -49,7 +49,8 @@ from nnviz.core.inspect import (
 )
 from nnviz.core.network import Network, Pass
 from nnviz.core.trainer import TrainSettings
-from nnviz.gui.panel import MUTED, NEGATIVE, POSITIVE, CallThread, Panel, RichText, State
+from nnviz.gui import jobs
+from nnviz.gui.panel import MUTED, NEGATIVE, POSITIVE, Panel, RichText, State
 
 TOP_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
 
@@ -215,7 +216,7 @@ class InspectorView(Panel):
         self.last_pass: Pass | None = None
         self.last_update: NextUpdate | None = None
         self.last_check: GradientCheck | None = None
-        self._check_thread: CallThread | None = None
+        self._check_job: jobs.Job | None = None
         self._layer_labels: list[tuple[RichText, RichText]] = []
         self._job = None  # the refresh under way, a step per frame (see ``refresh``)
         self._in_frame = False
@@ -518,26 +519,35 @@ class InspectorView(Panel):
     # -- gradient check -------------------------------------------------------
     def run_gradient_check(self) -> None:
         """Start the check off the GUI thread (a large network needs thousands of passes)."""
-        if self.state is None or self._check_thread is not None:
+        if self.state is None or self._check_job is not None:
             return
         net, data, settings = self.state.network.copy(), self.state.data, self.state.settings
         self.check_button.setEnabled(False)
         self.check_label.setText(f"Checking {net.params.size} parameters…")
-        thread = CallThread(lambda _t: gradient_check(net, data, settings), self)
-        thread.sigDone.connect(self._check_done)
-        thread.sigFailed.connect(lambda msg: self.check_label.setText(f"Gradient check failed: {msg}"))
-        thread.finished.connect(self._check_finished)
-        self._check_thread = thread
-        thread.start()
+
+        def check(job: jobs.Job):
+            def report(done: int, total: int) -> bool:
+                job.progress(done, total)
+                return not job.cancelled
+            return gradient_check(net, data, settings, progress=report)
+
+        job = jobs.Job(check, "Checking the gradient", unit="parameter")
+        job.sigProgress.connect(lambda done, total: self.check_label.setText(
+            f"Checking the gradient: parameter {done:,} of {total:,}…"))
+        job.sigDone.connect(self._check_done)
+        job.sigFailed.connect(lambda msg: self.check_label.setText(f"Gradient check failed: {msg}"))
+        job.finished.connect(self._check_finished)
+        self._check_job = job
+        job.start()
 
     def _check_finished(self) -> None:
-        if self._check_thread is not None:
-            self._check_thread.wait()
-            self._check_thread.deleteLater()
-        self._check_thread = None
+        self._check_job = None
         self.check_button.setEnabled(True)
 
-    def _check_done(self, check: GradientCheck) -> None:
+    def _check_done(self, check: GradientCheck | None) -> None:
+        if check is None:
+            self.check_label.setText("Gradient check stopped.")
+            return
         self.last_check = check
         ok = check.max_relative < CHECK_TOLERANCE
         verdict = (f"<span style='color:#1b7837'><b>✓ agree</b></span> (below {CHECK_TOLERANCE:g})" if ok else
@@ -560,9 +570,9 @@ class InspectorView(Panel):
         self.check_table.show()
 
     def shutdown(self) -> None:
-        """Stop a running gradient check (the main window calls this when it closes)."""
-        if self._check_thread is not None:
-            self._check_thread.stop()
+        """Stop a running gradient check (the main window calls this when it closes); returns at once."""
+        if self._check_job is not None:
+            self._check_job.cancel()
 
     def closeEvent(self, event) -> None:
         self.shutdown()

@@ -26,7 +26,7 @@ import math
 import time
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAbstractTextDocumentLayout, QColor, QPainter, QPalette, QTextDocument
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QWidget
 
@@ -256,40 +256,3 @@ class Panel(QWidget):
     def closeEvent(self, event) -> None:
         self._timer.stop()
         super().closeEvent(event)
-
-
-class CallThread(QThread):
-    """Runs ``function(thread)`` off the GUI thread and reports its result once.
-
-    The function may call ``thread.progress(done, total)`` and should return
-    early when ``thread.cancelled`` is true.  Results are delivered through
-    queued signals, so slots run on the GUI thread.
-    """
-
-    sigProgress = Signal(int, int)
-    sigDone = Signal(object)
-    sigFailed = Signal(str)
-
-    def __init__(self, function, parent=None) -> None:
-        super().__init__(parent)
-        self._function = function
-        self.cancelled = False
-
-    def cancel(self) -> None:
-        self.cancelled = True
-
-    def progress(self, done: int, total: int) -> None:
-        self.sigProgress.emit(done, total)
-
-    def run(self) -> None:
-        try:
-            result = self._function(self)
-        except Exception as exc:  # noqa: BLE001 (reported to the user, never lost in a thread)
-            self.sigFailed.emit(f"{type(exc).__name__}: {exc}")
-        else:
-            self.sigDone.emit(result)
-
-    def stop(self) -> None:
-        """Cancel and wait: no thread outlives its owner."""
-        self.cancel()
-        self.wait()

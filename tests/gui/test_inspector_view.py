@@ -23,7 +23,7 @@ def view(qtbot):
     w.show()
     yield w
     w.close()
-    assert w._check_thread is None or not w._check_thread.isRunning()
+    assert w._check_job is None or not w._check_job.running
 
 
 def tutorial(epochs: int = 0) -> Trainer:
@@ -110,7 +110,7 @@ def test_gradient_check_button_agrees_to_1e_6(view, qtbot):
     view.set_state(t.network, t.data, t.settings, t.epoch)
     view.flush()
     view.check_button.click()
-    qtbot.waitUntil(lambda: view.last_check is not None and view._check_thread is None, timeout=10_000)
+    qtbot.waitUntil(lambda: view.last_check is not None and view._check_job is None, timeout=10_000)
     check = view.last_check
     assert check.max_relative < 1e-6
     assert np.array_equal(check.analytic, t.gradient()[1])  # the gradient of the pass that trains
@@ -131,7 +131,7 @@ def test_gradient_check_button_sees_a_wrong_training_gradient(view, qtbot, monke
     view.set_state(t.network, t.data, t.settings, t.epoch)
     qtbot.waitUntil(lambda: view.last_pass is not None)
     view.check_button.click()
-    qtbot.waitUntil(lambda: view.last_check is not None and view._check_thread is None, timeout=10_000)
+    qtbot.waitUntil(lambda: view.last_check is not None and view._check_job is None, timeout=10_000)
     assert "✗ differ" in view.check_label.text()
     assert "at W2[1,0] (h1.2 → ŷ)" in view.check_label.text()
     assert view.check_table.item(0, 0).text() == "W2[1,0] (h1.2 → ŷ)"
@@ -301,3 +301,18 @@ def test_every_epoch_is_shown_when_they_come_one_by_one(view, qtbot):
 def test_matrix_html_elides_large_matrices():
     text = matrix_html("z1", np.arange(200.0).reshape(20, 10))
     assert "(20×10)" in text and "14 more rows" in text and "…" in text
+
+
+def test_a_running_gradient_check_stops_when_asked(view, qtbot):
+    # 4 hidden layers of 64 units: over 12,000 parameters, each needing four passes.
+    net = Network.initialised([2, 64, 64, 64, 64, 1], init="xavier", seed=0)
+    data = datasets.generate("moons", 400, 0.1, 0, 0.0)
+    view.set_state(net, data, TrainSettings(), 0)
+    view.flush()
+    view.check_button.click()
+    job = view._check_job
+    qtbot.waitUntil(lambda: "parameter" in view.check_label.text(), timeout=10_000)
+    view.shutdown()  # what the window does when it closes
+    qtbot.waitUntil(lambda: not job.running, timeout=2000)
+    assert view.last_check is None and "stopped" in view.check_label.text()
+    assert view.check_button.isEnabled()
