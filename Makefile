@@ -1,4 +1,5 @@
-# Two commands do all the set-up on a machine that has only python3:
+# Two commands do all the set-up on a machine that has python3 (on Linux the
+# window also needs the system libraries the README names: make run checks):
 #   make run    creates .venv, installs nnviz into it and opens the window
 #   make test   the same environment, then the whole test suite (headless)
 PYTHON ?= python3
@@ -14,7 +15,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
+# The check names the system libraries a window needs and how to install them,
+# where Qt would abort with a message that blames the wrong one.
 run: $(STAMP)
+	@$(BIN)/python -m nnviz.gui.platform_check
 	$(BIN)/nnviz
 
 test: $(STAMP)
