@@ -58,9 +58,9 @@ def test_make_runs_the_check_which_exits_1_with_the_apt_line_before_qt_is_import
     no_display = run_check({key: value for key, value in env.items() if key != "DISPLAY"}, fake_missing=False)
     assert no_display.returncode == 1 and "no display" in no_display.stderr
     # make runs the check, and opens the window only after it (a failed step stops make).
-    steps = subprocess.run(["make", "-n", "run"], cwd=ROOT, capture_output=True, text=True,
-                           check=True).stdout.splitlines()
-    assert steps[-2].endswith("python -m nnviz.gui.platform_check") and steps[-1].endswith("/nnviz")
+    steps = subprocess.run(["make", "--no-print-directory", "-n", "run"], cwd=ROOT, capture_output=True,
+                           text=True, check=True).stdout.splitlines()
+    assert [step.rsplit("/", 1)[-1] for step in steps][-2:] == ["python -m nnviz.gui.platform_check", "nnviz"]
 
 
 @pytest.mark.parametrize("environ", [
