@@ -1,4 +1,5 @@
-# Two commands do all the set-up on a machine that has only python3:
+# Two commands do all the set-up on a machine that has python3 (on Linux the
+# window also needs the system libraries the README names: make run checks):
 #   make run    creates .venv, installs nnviz into it and opens the window
 #   make test   the same environment, then the whole test suite (headless)
 PYTHON ?= python3
@@ -8,13 +9,18 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test bench clean
 
-$(STAMP): pyproject.toml
+# setuptools as [build-system] in pyproject.toml asks for it: tests/test_packaging.py
+# builds the wheel with it, without downloading anything.
+$(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade pip "setuptools>=77"
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
+# The check names the system libraries a window needs and how to install them,
+# where Qt would abort with a message that blames the wrong one.
 run: $(STAMP)
+	@$(BIN)/python -m nnviz.gui.platform_check
 	$(BIN)/nnviz
 
 test: $(STAMP)

@@ -1,8 +1,9 @@
 """End to end: the real window in a real X server, a data point dragged with real input events.
 
-Needs ``Xvfb`` and ``xdotool`` (Debian: xvfb xdotool libxcb-cursor0
-libxkbcommon-x11-0, which .ci/run installs); skipped with that reason where
-they are missing.
+Needs ``Xvfb``, ``xdotool`` and the system libraries of Qt's X11 plugin (the
+Debian packages in .ci/apt-packages.txt, which .ci/run installs).  Where any of
+them is missing the test is skipped with the list of what is missing and the
+apt-get line, except in CI (``CI`` set), where it fails: CI installs them all.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from pathlib import Path
 
 import pytest
 
+from nnviz.gui import platform_check
+
 pytestmark = pytest.mark.xvfb
 DRIVER = Path(__file__).with_name("drive_window.py")
-NEEDED = ("Xvfb", "xdotool")
+PROGRAMS = {"Xvfb": "xvfb", "xdotool": "xdotool"}  # program: its Debian package
 
 
 def wait_for(path: Path, timeout: float, proc: subprocess.Popen) -> None:
@@ -35,10 +38,18 @@ def wait_for(path: Path, timeout: float, proc: subprocess.Popen) -> None:
 
 @pytest.fixture
 def display():
-    missing = [tool for tool in NEEDED if shutil.which(tool) is None]
+    missing = [program for program in PROGRAMS if shutil.which(program) is None]
+    # Checked in a process of its own: the check loads each library, and they stay loaded.
+    missing += subprocess.run(
+        [sys.executable, "-c", "from nnviz.gui import platform_check as c; "
+         "print(*c.missing_libraries(c.LIBRARIES), sep='\\n')"],
+        capture_output=True, text=True, check=True, timeout=30).stdout.split()
     if missing:
-        pytest.skip(f"needs {' and '.join(missing)}: apt-get install xvfb xdotool libxcb-cursor0 "
-                    "libxkbcommon-x11-0 (.ci/run does)")
+        line = platform_check.install_line(missing, also=PROGRAMS.values())
+        reason = f"needs {', '.join(missing)}; on Debian or Ubuntu: {line}"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI installs everything this test needs (.ci/run), yet it {reason}")
+        pytest.skip(reason)
     read_fd, write_fd = os.pipe()
     xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1400x900x24",
                              "-nolisten", "tcp"], pass_fds=(write_fd,), stderr=subprocess.DEVNULL)
