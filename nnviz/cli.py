@@ -334,6 +334,12 @@ def cmd_eval(args, out) -> int:
 def cmd_gui(args) -> int:
     if args.screenshot and args.quit_after is None:
         raise UsageError("--screenshot needs --quit-after SECONDS")
+    from nnviz.gui import platform_check  # no Qt: it says what is missing where Qt would abort
+
+    problem = platform_check.check()
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 1
     from nnviz.gui.app import run  # Qt is loaded here and nowhere else in the CLI
 
     return run(weights=args.weights, dataset=args.dataset, autostart=args.autostart,
