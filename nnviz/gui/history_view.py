@@ -32,6 +32,7 @@ from nnviz.core.session import PastEpoch
 from nnviz.core.snapshots import SnapshotHistory
 from nnviz.core.trainer import TrainSettings
 from nnviz.gui import theme
+from nnviz.gui.loss_view import LogAxis
 from nnviz.gui.panel import MUTED, Panel, RichText, State, fix_size
 
 
@@ -88,7 +89,9 @@ class HistoryView(Panel):
         self._scrub_epoch = 0
 
         self.info = RichText(lines=2)
-        self.plot = pg.PlotWidget(background="w")
+        # The loss curve's own axis: labels within a decade, unlabelled minor ticks (pyqtgraph's
+        # default labels every minor tick, and they pile up in a short plot).
+        self.plot = pg.PlotWidget(background="w", axisItems={"left": LogAxis(orientation="left")})
         self.plot.setLogMode(y=True)
         self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.plot.setLabel("bottom", "epoch")
