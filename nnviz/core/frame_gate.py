@@ -27,7 +27,7 @@ T = TypeVar("T")
 
 class FrameGate(Generic[T]):
     def __init__(self, notify: Callable[[], None] = lambda: None) -> None:
-        self._notify = notify
+        self.notify = notify  # may be replaced before the producer starts
         self._lock = threading.Lock()
         self._box: T | None = None
         self._gui_free = threading.Event()
@@ -47,7 +47,24 @@ class FrameGate(Generic[T]):
             self._gui_free.clear()
         with self._lock:
             self._box = item
-        self._notify()
+        self.notify()
+
+    def add(self, items: list) -> None:
+        """Add ``items`` to the list in the box (for a consumer that needs every item, not the newest).
+
+        The drawing side is told only when the box was empty: until it takes
+        the list, later additions join it, so a busy GUI gets fewer, fuller
+        deliveries and the event queue never floods.
+        """
+        if not items:
+            return
+        with self._lock:
+            was_empty = self._box is None
+            self._box = (self._box or []) + list(items)
+        if was_empty:
+            if self._frames_reported:
+                self._gui_free.clear()
+            self.notify()
 
     def wait_gui_free(self, timeout: float) -> None:
         """Wait (at most ``timeout`` seconds) while the drawing side is busy with a frame."""

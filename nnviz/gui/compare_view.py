@@ -54,6 +54,7 @@ from PySide6.QtWidgets import (
 from nnviz.core import datasets, sweeps, weights_file
 from nnviz.core.datasets import Dataset
 from nnviz.core.errors import NnvizError
+from nnviz.core.frame_gate import FrameGate
 from nnviz.core.history import LossHistory
 from nnviz.core.network import INIT_METHODS, Network
 from nnviz.core.sweeps import RunConfig
@@ -107,15 +108,10 @@ class RunTraining:
         self.lock = threading.Lock()
         self.pending: list[tuple[int, RunConfig, Dataset]] = []
         self.idle = False
-        # A one-slot mailbox: the job posts again only after the GUI took the
-        # last batch, so a busy GUI gets fewer, fuller batches and the event
-        # queue never floods (a flooded queue starves timers and repaints).
-        self.outbox: list[RunUpdate] = []
-        self.posted = False
-        # Cleared while the GUI thread draws what it was sent: the job then
-        # waits instead of making the GUI wait for the GIL after every Qt call.
-        self.gui_free = threading.Event()
-        self.gui_free.set()
+        # The same mailbox and turn-taking as the main training thread's: updates
+        # accumulate until the GUI takes them, and the job waits while the GUI
+        # draws them (see core/frame_gate.py).  ``add`` sets ``gate.notify`` when it starts the job.
+        self.gate: FrameGate[list[RunUpdate]] = FrameGate()
         self.stopped = False  # set by the GUI thread: what the job still posts is dropped
 
     def offer(self, run_id: int, config: RunConfig, data: Dataset) -> bool:
@@ -128,9 +124,7 @@ class RunTraining:
 
     def take(self) -> list[RunUpdate]:
         """The updates published since the last call (GUI thread)."""
-        with self.lock:
-            updates, self.outbox, self.posted = self.outbox, [], False
-        return updates
+        return self.gate.take() or []
 
 
 def train_runs(job: jobs.Job, training: RunTraining) -> None:
@@ -154,13 +148,13 @@ def train_runs(job: jobs.Job, training: RunTraining) -> None:
             for run_id, config, data in new:
                 runs[run_id] = sweeps.Run(config, data, stop=lambda: job.cancelled)
                 published.sent[run_id] = 0
-            training.gui_free.wait(GUI_FRAME_WAIT)  # bounded: a GUI that never says so cannot stall training
+            training.gate.wait_gui_free(GUI_FRAME_WAIT)  # bounded: a GUI that never says so cannot stall training
             started = time.perf_counter()
             for run in [r for r in runs.values() if not r.done]:
                 run.advance(chunk)
                 if job.cancelled:
                     break  # nothing more to publish: the GUI has dropped these runs
-                if time.perf_counter() - published.time >= 1.0 / UPDATE_HZ and not training.posted:
+                if time.perf_counter() - published.time >= 1.0 / UPDATE_HZ and training.gate.is_free():
                     published.publish(job, training, runs)
             elapsed = time.perf_counter() - started
             # Aim every round at ROUND_SECONDS whatever the networks' sizes.
@@ -194,12 +188,7 @@ class _Published:
             updates.append(RunUpdate(run_id, losses[sent:].copy(), run.trainer.epoch,
                                      run.trainer.network.params.copy(), self._accuracy(run_id, run),
                                      run.error, run.done))
-        with training.lock:
-            training.outbox.extend(updates)
-            post = bool(training.outbox) and not training.posted
-            training.posted = training.posted or post
-        if post:
-            job.partial_result(training)
+        training.gate.add(updates)
 
     def _accuracy(self, run_id: int, run: sweeps.Run) -> float:
         # On 100,000 points a forward pass is a third of an epoch: measure it
@@ -247,6 +236,7 @@ class CompareWorker(QObject):
         training = RunTraining()
         training.offer(run_id, config, data)
         job = jobs.Job(lambda job: train_runs(job, training), "Training compared runs")
+        training.gate.notify = lambda: job.partial_result(training)
         job.sigPartialResult.connect(self._published)
         job.sigFailed.connect(self.sigFailed)
         self._jobs = [(j, t) for j, t in self._jobs if j.running] + [(job, training)]
@@ -257,18 +247,18 @@ class CompareWorker(QObject):
         for job, training in self._jobs:
             job.cancel()
             training.stopped = True
-            training.gui_free.set()
+            training.gate.release()
         self._jobs = []
 
     def frame_drawn(self) -> None:
         """The GUI has drawn the last updates: the job may go on."""
         if self._jobs:
-            self._jobs[-1][1].gui_free.set()
+            self._jobs[-1][1].gate.frame_done()
 
     def _published(self, training: RunTraining) -> None:
         if training.stopped:
             return  # posted before a stop; those runs are gone
-        training.gui_free.clear()
+        training.gate.frame_started()
         self.sigUpdates.emit(training.take())
 
 

@@ -191,3 +191,16 @@ def test_stop_ends_the_loop_and_an_interrupt_ends_a_long_epoch():
     assert calls["n"] == 11
     assert loop.trainer.epoch == 0 and not loop.training  # the epoch was abandoned, not finished
     assert loop.apply([Stop()]) is False
+
+
+def test_a_gate_of_lists_keeps_every_item_until_taken_and_tells_once():
+    told = []
+    gate = FrameGate(lambda: told.append(1))
+    gate.add([1, 2])
+    gate.add([3])
+    assert told == [1] and not gate.is_free()
+    assert gate.take() == [1, 2, 3] and gate.is_free()
+    gate.add([])
+    assert told == [1] and gate.take() is None
+    gate.add([4])
+    assert told == [1, 1] and gate.take() == [4]
