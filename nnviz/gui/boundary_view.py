@@ -10,6 +10,8 @@ window turns them into new data sets, undo steps and worker commands.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.graphicsItems.ScatterPlotItem import renderSymbol
@@ -109,13 +111,17 @@ class _Spots(pg.GraphicsObject):
         (xmin, ymin), (xmax, ymax) = self.pos.min(axis=0), self.pos.max(axis=0)
         return QRectF(xmin, ymin, xmax - xmin, ymax - ymin)
 
-    def _half_spot(self) -> tuple[float, float]:
-        """Half the largest symbol's width and height, in data units (0, 0 before it is shown)."""
+    def _half_spot(self, margin: float = 1.0) -> tuple[float, float]:
+        """Half the largest symbol's width and height plus ``margin`` pixels, in data units."""
         px, py = self.pixelVectors()
         if px is None or py is None:
-            return 0.0, 0.0
-        half = max(size + pen.widthF() for size, pen, _ in self._styles) / 2 + 1
+            return 0.0, 0.0  # not shown yet
+        half = self._hit_sizes().max() + margin
         return half * px.length(), half * py.length()
+
+    def _hit_sizes(self) -> np.ndarray:
+        """Half each style's symbol square in pixels: what a click or a hover hits."""
+        return np.array([(size + math.ceil(pen.widthF())) / 2 for size, pen, _ in self._styles])
 
     def _spot_rect(self, x: float, y: float) -> QRectF:
         hx, hy = self._half_spot()
@@ -135,8 +141,8 @@ class _Spots(pg.GraphicsObject):
         """The index of the point drawn on top at ``pos`` (within its symbol's square), or None."""
         if len(self.pos) == 0:
             return None
-        hx, hy = self._half_spot()
-        sizes = np.array([size + pen.widthF() for size, pen, _ in self._styles]) / 2
+        hx, hy = self._half_spot(margin=0.0)
+        sizes = self._hit_sizes()
         scale = sizes[self.style] / sizes.max()
         hit = ((np.abs(self.pos[:, 0] - pos.x()) < hx * scale)
                & (np.abs(self.pos[:, 1] - pos.y()) < hy * scale))
