@@ -97,7 +97,9 @@ class _Spots(pg.GraphicsObject):
             self.update()
             return
         if len(pos) == len(old_pos) and np.array_equal(style, old_style):
-            changed = np.flatnonzero(np.any(pos != old_pos, axis=1))
+            # Column by column: NumPy's reductions across the short axis of an n x 2
+            # array are 20-40 times slower (4.7 ms for a min at 80,000 points).
+            changed = np.flatnonzero((pos[:, 0] != old_pos[:, 0]) | (pos[:, 1] != old_pos[:, 1]))
             if len(changed) <= 8:  # a dragged point: repaint where it was and where it is
                 for i in changed:
                     for x, y in (old_pos[i], pos[i]):
@@ -108,7 +110,8 @@ class _Spots(pg.GraphicsObject):
     def _data_bounds(self) -> QRectF:
         if len(self.pos) == 0:
             return QRectF()
-        (xmin, ymin), (xmax, ymax) = self.pos.min(axis=0), self.pos.max(axis=0)
+        x, y = self.pos[:, 0], self.pos[:, 1]
+        xmin, xmax, ymin, ymax = x.min(), x.max(), y.min(), y.max()
         return QRectF(xmin, ymin, xmax - xmin, ymax - ymin)
 
     def _half_spot(self, margin: float = 1.0) -> tuple[float, float]:
@@ -172,15 +175,19 @@ class _Spots(pg.GraphicsObject):
         hx, hy = self._half_spot()
         exposed = option.exposedRect.adjusted(-hx, -hy, hx, hy)
         x, y = self.pos[:, 0], self.pos[:, 1]
-        shown = np.flatnonzero((x >= exposed.left()) & (x <= exposed.right())
-                               & (y >= exposed.top()) & (y <= exposed.bottom()))
-        if len(shown) == 0:
+        if exposed.contains(self._bounds):
+            shown, count = slice(None), len(x)
+        else:  # a moved point's surroundings: only the points there are drawn
+            shown = np.flatnonzero((x >= exposed.left()) & (x <= exposed.right())
+                                   & (y >= exposed.top()) & (y <= exposed.bottom()))
+            count = len(shown)
+        if count == 0:
             return
         t = painter.transform()
         px = t.m11() * x[shown] + t.m21() * y[shown] + t.dx()
         py = t.m12() * x[shown] + t.m22() * y[shown] + t.dy()
         painter.resetTransform()
-        self._fragments.resize(len(shown))
+        self._fragments.resize(count)
         frags = self._fragments.ndarray()
         frags[:, 0] = px
         frags[:, 1] = py

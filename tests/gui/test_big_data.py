@@ -94,3 +94,24 @@ def test_clicks_and_hovers_hit_the_point_under_the_mouse_among_100000(qtbot, win
     click(boundary, at(window, *data.X[grid[12]]), button=RIGHT)
     assert window.wait_for_sync(10.0)
     np.testing.assert_array_equal(window.latest.data.X, np.delete(data.X, grid[12], axis=0))
+
+
+def test_a_dragged_point_leaves_no_trace_where_it_was(qtbot, window):
+    # Only the moved point's surroundings are repainted: the picture must be the one a
+    # full repaint gives, with the crowd it passed over intact.
+    data, grid, _ = crowd_with_grid(np.random.default_rng(5))
+    use(qtbot, window, data)
+    index = int(grid[12])
+    drag(window.boundary, at(window, *data.X[index]), at(window, -0.6, -0.6), steps=5,
+         on_step=lambda i: qtbot.wait(20))
+    assert window.wait_for_sync(10.0)
+    qtbot.wait(50)
+    partial = window.boundary.grab().toImage()
+    window.boundary.points.update()
+    qtbot.wait(50)
+    assert window.boundary.grab().toImage() == partial
+    # The grid point's old place is empty: the plane shows through.
+    old = at(window, *data.X[index])
+    assert window.boundary.points.index_at(QPointF(*data.X[index])) is None
+    colour = partial.pixelColor(round(old.x()), round(old.y()))
+    assert colour.name() not in {window.boundary.points._styles[k][2].color().name() for k in (0, 1)}
