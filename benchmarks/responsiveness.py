@@ -8,6 +8,10 @@ the longest gap between two of its ticks during an action (and the 300 ms after
 it, while the window catches up) is that action's stall.  One line per action,
 then ``worst_gap_ms=…`` (target: at most 100).  The first, ``idle``, does nothing:
 the stalls that training alone causes (its GIL share, its frames), for comparison.
+``gui_cpu_in_it_ms`` is the GUI thread's CPU time within that longest gap, and
+``longest_event_cpu_ms`` its CPU time handling one event of the action (the redraws
+it asks for come later): a gap much longer than its CPU time was spent waiting,
+for the training thread's GIL or for the machine's other processes.
 
     QT_QPA_PLATFORM=offscreen python benchmarks/responsiveness.py [--points 100000] [--paused]
 """
@@ -113,8 +117,10 @@ def main() -> None:
     ticks: list[float] = []
     ticker = QTimer()
     ticker.setInterval(1)
-    ticker.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    cpu_ticks: list[float] = []  # the GUI thread's CPU time at each tick
+    ticker.timeout.connect(lambda: (ticks.append(time.perf_counter()), cpu_ticks.append(time.thread_time())))
     spans: dict[str, tuple[float, float]] = {}
+    step_cpu: dict[str, float] = {}  # the longest GUI-thread CPU time of one event's own handling
     plan = [(name, i, step) for name, steps in actions for i, step in enumerate(steps)]
 
     def run(k: int) -> None:
@@ -129,7 +135,9 @@ def main() -> None:
         if i == 0:
             spans[name] = (now, now)
             print(f"# {name}...", file=sys.stderr, flush=True)
+        cpu = time.thread_time()
         step()
+        step_cpu[name] = max(step_cpu.get(name, 0.0), time.thread_time() - cpu)
         last = k + 1 == len(plan) or plan[k + 1][1] == 0
         QTimer.singleShot(SETTLE_MS if last else STEP_MS, lambda: run(k + 1))
 
@@ -144,17 +152,18 @@ def main() -> None:
     spans[name] = (spans[name][0], end)
     window.set_playing(False)
 
-    t = np.array(ticks)
+    t, cpu = np.array(ticks), np.array(cpu_ticks)
     worst = 0.0
     for name, (a, b) in spans.items():
-        # The gap that contains the action's start counts too: the tick before it.
-        inside = t[(t >= a) & (t <= b)]
-        before = t[t < a]
-        stamps = np.r_[before[-1:], inside, [b] if len(inside) == 0 else []]
-        gap = float(np.max(np.diff(stamps)) * 1000) if len(stamps) > 1 else (b - a) * 1000
+        # The gap that contains the action's start counts too: from the tick before it.
+        first, last = max(np.searchsorted(t, a) - 1, 0), np.searchsorted(t, b, side="right")
+        gaps = np.diff(t[first:last])
+        k = int(np.argmax(gaps))
+        gap, gap_cpu = gaps[k] * 1000, (cpu[first + k + 1] - cpu[first + k]) * 1000
         if name != "idle":
             worst = max(worst, gap)
-        print(f"action={name} longest_gap_ms={gap:.1f}", flush=True)
+        print(f"action={name} longest_gap_ms={gap:.1f} gui_cpu_in_it_ms={gap_cpu:.1f} "
+              f"longest_event_cpu_ms={step_cpu[name] * 1000:.1f}", flush=True)
     print(f"# {len(window.data.X):,} training points at the end", flush=True)
     window.close_without_asking()
     deadline = time.perf_counter() + 5

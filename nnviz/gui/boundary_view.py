@@ -175,7 +175,8 @@ class _Spots(pg.GraphicsObject):
         hx, hy = self._half_spot()
         exposed = option.exposedRect.adjusted(-hx, -hy, hx, hy)
         x, y = self.pos[:, 0], self.pos[:, 1]
-        if exposed.contains(self._bounds):
+        # An empty exposed rectangle: a painter that does not say (an export), so all of it.
+        if option.exposedRect.isEmpty() or exposed.contains(self._bounds):
             shown, count = slice(None), len(x)
         else:  # a moved point's surroundings: only the points there are drawn
             shown = np.flatnonzero((x >= exposed.left()) & (x <= exposed.right())
