@@ -64,7 +64,8 @@ def main() -> None:
     window.wait_for_sync(30.0)
     app.processEvents()
     print(f"# set-up: spiral, {len(window.data.X):,} training and {len(window.data.X_test):,} test points "
-          f"in {time.perf_counter() - t0:.2f} s; {'paused' if args.paused else 'training'} during the actions",
+          f"in {time.perf_counter() - t0:.2f} s; {'paused' if args.paused else 'training'} "
+          "during the actions",
           flush=True)
 
     def at(x: float, y: float) -> QPointF:
@@ -110,7 +111,8 @@ def main() -> None:
                                 press(lambda: point(deleted), Qt.MouseButton.RightButton),
                                 release(lambda: point(deleted), Qt.MouseButton.RightButton)]),
         ("click_select", [press(lambda: point(5)), release(lambda: point(5))]),
-        ("dataset_switch", [lambda: window.attempt("Cannot make this data set", window.session.change_data_spec,
+        ("dataset_switch", [lambda: window.attempt("Cannot make this data set",
+                                                   window.session.change_data_spec,
                                                    replace(window.session.setup.data, name="moons"))]),
     ]
 
