@@ -77,8 +77,8 @@ def too_small(hidden: tuple[int, ...], needed: tuple[int, ...]) -> bool:
 def check_coordinates(data: Dataset, source: str = "the data") -> None:
     """Refuse points the window cannot show (``DataError`` naming the first one)."""
     for X, which in ((data.X, "training"), (data.X_test, "test")):
-        if len(X) == 0:
-            continue
+        if len(X) == 0 or max(-X.min(), X.max()) <= COORDINATE_LIMIT:
+            continue  # the common case, in two passes over the array (this runs on every drag move)
         bad = np.flatnonzero(np.any(np.abs(X) > COORDINATE_LIMIT, axis=1))
         if len(bad):
             x1, x2 = X[bad[0]]
