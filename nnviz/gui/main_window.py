@@ -221,6 +221,8 @@ class MainWindow(QMainWindow):
 
         self.log_scale_action = a("log_scale", "&Logarithmic Loss Axis", self.loss_view.set_log_scale, ["L"],
                                   "Show the loss on a logarithmic scale", checkable=True)
+        a("fit_view", "&Fit View to Data", self.fit_view_to_data, ["Ctrl+0"],
+          "Frame every point in the decision boundary view (edits keep the view still)")
         self.unit_maps_action = a("unit_maps", "&Unit Output Maps", self.diagram.set_show_unit_maps, ["U"],
                                   "Show inside each unit of the diagram what it computes over the input plane",
                                   checkable=True)
@@ -313,6 +315,7 @@ class MainWindow(QMainWindow):
         self.view_menu = bar.addMenu("&View")
         self.view_menu.addAction(self.log_scale_action)
         self.view_menu.addAction(self.unit_maps_action)
+        self.view_menu.addAction(acts["fit_view"])
         self.view_menu.addSeparator()
         toggle = self.controls_dock.toggleViewAction()
         toggle.setText("&Settings Panel")
@@ -446,7 +449,10 @@ class MainWindow(QMainWindow):
         if change.cause == "redraw":
             self.undo_stack.clear()
         self.boundary.set_data(change.data)
-        self.boundary.fit(change.data, keep=True)
+        if change.cause == "redraw":
+            self.boundary.fit(change.data, keep=True)
+        # An edit keeps the view still: a point is added, moved or flipped where the user
+        # points, and a view that grew under the mouse would send the next click elsewhere.
 
     def _on_frame(self, snap) -> None:
         if len(snap.losses):
@@ -544,6 +550,9 @@ class MainWindow(QMainWindow):
     def new_seed(self) -> None:
         self.attempt("Cannot use this seed", self.session.new_seed, random.randrange(1, 100_000))
 
+    def fit_view_to_data(self) -> None:
+        self.boundary.fit(self.session.data, keep=False)
+
     def _nudge_speed(self, delta: int) -> None:
         self.controls.set_speed_index(self.controls.speed.value() + delta)
 
@@ -636,7 +645,8 @@ class MainWindow(QMainWindow):
         self.dialogs.info(self, "Keyboard and mouse", (
             "Training\n  Space  play / pause\n  S or Right  one epoch\n  R  reset to the initial weights\n"
             "  N  new seed\n  [ and ]  slower / faster\n\n"
-            "Views\n  L  log-scale loss axis\n  U  unit output maps in the diagram\n" + panels + "\n"
+            "Views\n  L  log-scale loss axis\n  U  unit output maps in the diagram\n"
+            "  Ctrl+0  fit the decision boundary view to the data\n" + panels + "\n"
             "Files\n  Ctrl+N  new   Ctrl+O  open   Ctrl+S  save   Ctrl+Shift+S  save as   Ctrl+Q  quit\n\n"
             "On the decision boundary\n  drag a point to move it\n  click: add a class-0 point, "
             "Shift+click: class 1\n  right-click a point: delete it\n  double-click a point (or select it "

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from mouse_events import click, drag
 from PySide6.QtCore import QPointF, Qt
+from PySide6.QtTest import QTest
 
 from nnviz.core import datasets
 
@@ -87,13 +88,18 @@ def test_the_last_point_cannot_be_deleted(qtbot, window):
     assert "last point" in window.statusBar().currentMessage()
 
 
-def test_the_boundary_follows_a_moved_point_within_a_frame(qtbot, window):
-    # Paused: the network does not change, so only the image's extent may change when a
-    # point is dragged far outside; the next snapshot shows it.
-    drag(window.boundary, at(window, 1.0, 1.0), at(window, 1.3, 1.3))
+def test_a_point_dragged_to_the_edge_stays_in_a_still_view_until_fit_is_asked(qtbot, window):
+    before = window.latest.bounds
+    _, xmax, _, ymax = before
+    drag(window.boundary, at(window, 1.0, 1.0), at(window, xmax - 0.05, ymax - 0.05))
     assert window.wait_for_sync()
-    _, xmax, _, ymax = window.latest.bounds
-    assert xmax > 1.3 and ymax > 1.3
+    assert window.latest.bounds == before  # editing never moves the view under the mouse
+    assert window.data.X[3] == pytest.approx([xmax - 0.05, ymax - 0.05], abs=0.02)
+    QTest.keyClick(window, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)  # View > Fit View to Data
+    assert window.wait_for_sync()
+    _, new_xmax, _, new_ymax = window.latest.bounds
+    # The view now frames the data with its margin, so the boundary is drawn around the moved point too.
+    assert new_xmax >= xmax - 0.05 + 0.5 and new_ymax >= ymax - 0.05 + 0.5
 
 
 @pytest.mark.parametrize("scale", [1.0, 0.013, 730.0])
@@ -123,3 +129,15 @@ def test_the_fitted_plane_holds_still_whatever_the_tick_labels(qtbot, scale):
         qtbot.wait(50)
         widths.add(view.getPlotItem().getAxis("left").width())
     assert len(widths) == 1
+
+
+def test_adding_points_near_the_edge_keeps_the_view_still(qtbot, window):
+    vb = window.boundary.getPlotItem().getViewBox()
+    before = vb.viewRange()
+    (xmin, xmax), (ymin, ymax) = before
+    for fx, fy in ((0.03, 0.5), (0.97, 0.96), (0.5, 0.02)):  # clicks a few pixels inside the edges
+        click(window.boundary, at(window, xmin + fx * (xmax - xmin), ymin + fy * (ymax - ymin)))
+        assert window.wait_for_sync()
+        qtbot.wait(30)
+        np.testing.assert_allclose(vb.viewRange(), before)  # the next click lands where it is aimed
+    assert len(window.data.X) == 7
