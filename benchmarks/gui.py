@@ -118,11 +118,12 @@ def windowed(t: Task, seconds: float) -> tuple[float, float, float]:
     def stop() -> None:
         epochs["stop"] = (time.perf_counter(), window.latest.epoch)
         window.set_playing(False)
-        window.close_without_asking()  # Qt 6's quit() would close it too, asking to save first
-        app.quit()
+        window.close_without_asking()  # closes once the training thread has ended
+        app.exit(0)  # quit() would close the window too, asking to save first
 
     QTimer.singleShot(500, start)  # let the window settle first
     app.exec()
+    window.shutdown()  # the event loop has ended: wait for the training thread before the next case
     window.boundary.viewport().removeEventFilter(counter)
     (t0, e0), (t1, e1) = epochs["start"], epochs["stop"]
     intervals = np.diff(frames) * 1000
@@ -138,12 +139,13 @@ def main() -> None:
     parser.add_argument("--chunk-ms", type=float, help="override the worker's chunk length")
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from nnviz.core import training_loop
     from nnviz.gui import worker
 
     if args.switch_interval is not None:
         worker.TRAINING_SWITCH_INTERVAL = args.switch_interval
     if args.chunk_ms is not None:
-        worker.CHUNK_SECONDS = args.chunk_ms / 1000
+        training_loop.CHUNK_SECONDS = args.chunk_ms / 1000
     groups = {"both": ["spiral", "xor"], "panels": [n for n in CASES if n.startswith("xor+")]}
     names = groups.get(args.case, [args.case])
     for name in names:

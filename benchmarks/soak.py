@@ -67,8 +67,8 @@ def soak(name: str, seconds: float) -> str:
     def stop() -> None:
         result["rss_end_mb"] = rss_mb()
         result["epochs"] = seen["epoch"]
-        window.close_without_asking()
-        app.quit()
+        window.close_without_asking()  # closes once the training thread has ended
+        app.exit(0)  # quit() would close the window too, asking to save first
 
     window.set_playing(True)
     QTimer.singleShot(int(min(START_SECOND, seconds / 2) * 1000), start)
