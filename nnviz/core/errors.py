@@ -33,3 +33,7 @@ class TrainingDiverged(NnvizError, ArithmeticError):
 
 class FileWriteError(NnvizError, OSError):
     """A file cannot be written; whatever was at the path before is left as it was."""
+
+
+class Interrupted(Exception):
+    """Work was asked to end in the middle (a window quitting, a cancel); its partial state is not to be used."""

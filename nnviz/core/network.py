@@ -16,12 +16,14 @@ preallocated buffers, and a test holds the two equal.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from nnviz.core import activations, losses
-from nnviz.core.errors import ConfigError
+from nnviz.core.errors import ConfigError, Interrupted
 
 MAX_HIDDEN_LAYERS = 8
 MAX_UNITS = 64
@@ -29,6 +31,8 @@ INPUTS = 2
 OUTPUTS = 1
 INIT_METHODS = ("tutorial", "xavier", "he")
 OUTPUT_ACTIVATIONS = ("sigmoid", "linear")
+# Rows per block of ``Network.evaluate``: a few MB of activations even for the largest network.
+EVALUATION_ROWS = 8192
 
 
 def check_architecture(layers, activation: str, output_activation: str, loss: str) -> list[int]:
@@ -167,6 +171,34 @@ class Network:
         zs, acts = self.forward(X)
         return losses.value(acts[-1], zs[-1], y, self.loss, self.output_activation)
 
+    def evaluate(self, X: np.ndarray, y: np.ndarray, rows: int = EVALUATION_ROWS,
+                 stop: Callable[[], bool] | None = None) -> tuple[float, float]:
+        """Loss and accuracy on (X, y) from one forward pass, ``rows`` rows at a time.
+
+        On 100,000 points and 8 layers of 64 units one whole pass keeps 0.7 GB
+        and takes seconds; in blocks it keeps a few MB, and ``stop`` is asked
+        between blocks (``Interrupted`` when it says so).  NaN for no points.
+        """
+        m = len(X)
+        if m == 0:
+            return math.nan, math.nan
+        total_loss, right = 0.0, 0
+        with np.errstate(all="ignore"):
+            for start in range(0, m, rows):
+                if start and stop is not None and stop():
+                    raise Interrupted()
+                Xb, yb = X[start:start + rows], y[start:start + rows]
+                zs, acts = self.forward(Xb)
+                loss = losses.value(acts[-1], zs[-1], yb, self.loss, self.output_activation)
+                if m <= rows:
+                    total_loss = loss  # one block: exactly ``loss_value``
+                else:
+                    total_loss += loss * len(Xb) / m
+                p = losses.probability(acts[-1], self.loss, self.output_activation)
+                right += int(np.count_nonzero(np.round(p) == yb))
+                del zs, acts, p  # before the next block's pass: one block's activations at a time
+        return float(total_loss), right / m
+
     def passes(self, X: np.ndarray, y: np.ndarray) -> Pass:
         """One forward and backward pass, keeping every intermediate (new arrays)."""
         X = np.asarray(X, dtype=np.float64)
@@ -190,3 +222,8 @@ class Network:
         """dLoss/dparams as a flat vector laid out like ``params``."""
         p = self.passes(X, y)
         return np.concatenate([np.vstack([dW, db]).ravel() for dW, db in zip(p.dW, p.db)])
+
+
+def accuracy(probabilities: np.ndarray, y: np.ndarray) -> float:
+    """Share of points whose rounded prediction equals the label (0.5 rounds to 0, as np.round does)."""
+    return float(np.mean(np.round(probabilities) == y))

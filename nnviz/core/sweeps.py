@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nnviz.core.datasets import Dataset
-from nnviz.core.errors import ConfigError, TrainingDiverged
+from nnviz.core.errors import ConfigError, Interrupted, TrainingDiverged
 from nnviz.core.history import LossHistory
 from nnviz.core.kernel import Kernel
 from nnviz.core.network import Network
-from nnviz.core.trainer import Interrupted, Trainer, TrainSettings
+from nnviz.core.trainer import Trainer, TrainSettings
 
 DEFAULT_LRS = (0.1, 1.0, 10.0)
 DEFAULT_HIDDEN_SIZES = (2, 4, 8, 16)
@@ -195,23 +195,6 @@ class _BlockTrainer(Trainer):
         return BlockKernel(self.network, m, self._stop)
 
 
-def blockwise_accuracy(network: Network, X: np.ndarray, y: np.ndarray, rows: int = BLOCK_ROWS,
-                       stop: Callable[[], bool] | None = None) -> float:
-    """``trainer.accuracy`` with the forward pass in blocks: the same number, a block's memory.
-
-    ``stop`` is asked between blocks; once it says so the answer is NaN.
-    """
-    if len(X) == 0:
-        return float("nan")
-    correct = 0
-    for start in range(0, len(X), rows):
-        if stop is not None and stop():
-            return float("nan")
-        p = network.predict(X[start:start + rows])
-        correct += int(np.count_nonzero(np.round(p) == y[start:start + rows]))
-    return correct / y.size
-
-
 class Run:
     """One configuration being trained: its trainer, its progress, its fate.
 
@@ -260,7 +243,10 @@ class Run:
 
     def accuracy(self) -> float:
         data = self.trainer.data
-        return blockwise_accuracy(self.trainer.network, data.X, data.y, stop=self._stop)
+        try:
+            return self.trainer.network.evaluate(data.X, data.y, BLOCK_ROWS, self._stop)[1]
+        except Interrupted:
+            return float("nan")
 
 
 def train(config: RunConfig, data: Dataset) -> Run:

@@ -19,10 +19,10 @@ import numpy as np
 
 from nnviz.core import optimizers
 from nnviz.core.datasets import Dataset
-from nnviz.core.errors import ConfigError, TrainingDiverged
+from nnviz.core.errors import ConfigError, Interrupted, TrainingDiverged
 from nnviz.core.history import LossRecord
 from nnviz.core.kernel import Kernel
-from nnviz.core.network import Network
+from nnviz.core.network import Network, accuracy  # noqa: F401 (accuracy: part of this module's interface)
 
 MAX_LR = 1e3
 # Below this a step changes nothing a person could see in any view, and the
@@ -31,12 +31,8 @@ MIN_LR = 1e-10
 MAX_PENALTY = 10.0
 
 
-class Interrupted(Exception):
-    """Training was asked to end in the middle of an epoch; the trainer is not to be used again."""
-
-
 class RunLosses(NamedTuple):
-    """The losses of the epochs completed by the last call to ``Trainer.run`` (new arrays)."""
+    """The losses of the epochs completed by the last call to ``Trainer.run`` (arrays nobody writes again)."""
 
     train: np.ndarray
     test: np.ndarray | None
@@ -177,7 +173,8 @@ class Trainer:
             else:
                 done = self._run_general(losses, test, interrupted)
         finished = done if done >= 0 else -1 - done
-        self.last_run = RunLosses(losses[:finished].copy(), None if test is None else test[:finished].copy())
+        # Views, not copies: ``losses`` and ``test`` are new for each call and never written again.
+        self.last_run = RunLosses(losses[:finished], None if test is None else test[:finished])
         self.history.add(self.epoch, *self.last_run)
         self.epoch += finished
         if done < 0:
@@ -257,7 +254,3 @@ class Trainer:
             return float("nan")
         return accuracy(self.network.predict(X), y)
 
-
-def accuracy(probabilities: np.ndarray, y: np.ndarray) -> float:
-    """Share of points whose rounded prediction equals the label (0.5 rounds to 0, as np.round does)."""
-    return float(np.mean(np.round(probabilities) == y))

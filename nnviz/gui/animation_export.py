@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnviz.core.datasets import Dataset
-from nnviz.core.errors import NnvizError
+from nnviz.core.errors import Interrupted, NnvizError
 from nnviz.core.network import Network
 from nnviz.core.plane import plane_points, square_bounds
 from nnviz.core.snapshots import SnapshotHistory
@@ -213,25 +213,11 @@ class ExportCancelled(Exception):
 
 
 def loss_in_blocks(network: Network, data: Dataset, cancelled: Callable[[], bool]) -> float:
-    """The loss over every point, ``LOSS_ROWS`` rows at a time (raises ExportCancelled between blocks).
-
-    On 100,000 points and 8 layers of 64 units one whole forward pass keeps
-    0.7 GB and takes seconds; in blocks it keeps a few MB and a cancel is
-    heard within a block.
-    """
-    m = len(data.X)
-    if m == 0:
-        return float("nan")
-    total = 0.0
-    with np.errstate(all="ignore"):
-        if m <= LOSS_ROWS:
-            return network.loss_value(data.X, data.y)
-        for start in range(0, m, LOSS_ROWS):
-            if cancelled():
-                raise ExportCancelled
-            end = min(start + LOSS_ROWS, m)
-            total += network.loss_value(data.X[start:end], data.y[start:end]) * (end - start)
-    return total / m
+    """The loss over every point, in blocks of rows (``ExportCancelled`` between blocks when cancelled)."""
+    try:
+        return network.evaluate(data.X, data.y, LOSS_ROWS, cancelled)[0]
+    except Interrupted:
+        raise ExportCancelled from None
 
 
 def render_frame(movie: Movie, i: int, cancelled: Callable[[], bool] = _never) -> QImage:

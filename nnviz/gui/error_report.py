@@ -22,11 +22,9 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 class ErrorReporter(QObject):
     sigReport = Signal(str, str)  # message, details (queued: shown from the event loop)
 
-    def __init__(self, parent_widget: QWidget | None = None, show_dialogs: bool = True) -> None:
+    def __init__(self, parent_widget: QWidget | None = None) -> None:
         super().__init__()
         self.parent_widget = parent_widget
-        self.show_dialogs = show_dialogs
-        self.reports: list[tuple[str, str]] = []
         self._box: QMessageBox | None = None
         self._more = 0
         self._previous = (sys.excepthook, threading.excepthook)
@@ -50,9 +48,6 @@ class ErrorReporter(QObject):
 
     @Slot(str, str)
     def _show(self, message: str, details: str) -> None:
-        self.reports.append((message, details))
-        if not self.show_dialogs:
-            return
         if self._box is not None:
             self._more += 1
             self._box.setInformativeText(f"{self._more} more error(s) since; the details show the first.")

@@ -37,7 +37,6 @@ from nnviz.core.errors import NnvizError
 from nnviz.core.plane import PlaneSampler
 from nnviz.core.setup import DataSpec
 from nnviz.core.session import DataChange, FileState, RunStart, Shown
-from nnviz.core.trainer import accuracy
 from nnviz.gui import jobs, theme
 from nnviz.gui.boundary_view import BoundaryView
 from nnviz.gui.controls import DEFAULT_SPEED, SPEEDS, ControlsPanel
@@ -500,16 +499,15 @@ class MainWindow(QMainWindow):
                 and np.array_equal(fed.network.params, shown.network.params, equal_nan=True))
 
     def _show_status_of(self, shown: Shown) -> None:
-        """Status of a network that no snapshot describes (a past epoch, or a run not yet reported)."""
-        data = shown.data
-        with np.errstate(all="ignore"):
-            if len(data.X) <= PAST_ACCURACY_MAX_POINTS:
-                loss = shown.network.loss_value(data.X, data.y)
-                acc = accuracy(shown.network.predict(data.X), data.y)
-            else:
-                loss, acc = math.nan, math.nan
-        text = f"epoch {shown.epoch:,}" + (" (history)" if shown.past else "")
-        self._show_status(text, loss, acc, math.nan)
+        """Status of a network that no snapshot describes: a past epoch, or a run not reported yet.
+
+        A new run's first snapshot follows within a frame with its loss and accuracy: until then
+        dashes, rather than a forward pass over every point on the GUI thread at each reset.
+        """
+        loss = acc = math.nan
+        if shown.past and len(shown.data.X) <= PAST_ACCURACY_MAX_POINTS:
+            loss, acc = shown.network.evaluate(shown.data.X, shown.data.y)
+        self._show_status(f"epoch {shown.epoch:,}" + (" (history)" if shown.past else ""), loss, acc, math.nan)
 
     def _show_status(self, epoch_text: str, loss: float, acc: float, test_accuracy: float) -> None:
         labels = self.status_labels

@@ -28,7 +28,7 @@ import traceback
 from PySide6.QtCore import QThread, Signal
 
 from nnviz.core.frame_gate import FrameGate
-from nnviz.core.trainer import Interrupted
+from nnviz.core.errors import Interrupted
 from nnviz.core.training_loop import Command, Snapshot, Stop, TrainingLoop
 from nnviz.gui import gil
 

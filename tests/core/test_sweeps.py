@@ -120,7 +120,7 @@ def test_a_run_that_can_stop_trains_as_the_trainer_does():
     np.testing.assert_allclose(run.losses, plain.run(30), rtol=1e-10)
     np.testing.assert_allclose(run.trainer.network.params, plain.network.params, rtol=1e-8, atol=1e-14)
     # Accuracy in blocks of rows: the trainer's number for the same weights.
-    assert sweeps.blockwise_accuracy(plain.network, data.X, data.y) == plain.accuracy()
+    assert plain.network.evaluate(data.X, data.y, sweeps.BLOCK_ROWS)[1] == plain.accuracy()
     assert abs(run.accuracy() - plain.accuracy()) <= 1 / len(data.X) and 0.5 < run.accuracy() <= 1.0
 
 
