@@ -151,7 +151,7 @@ class LessonsView(QWidget):
                               "and lists goals that tick as the network meets them.")
         layout.addWidget(self.text, 1)
 
-        self.goals_title = QLabel("Goals")
+        self.goals_title = QLabel("Goals: each ticks when the network meets it")
         self.goals_title.setStyleSheet("font-weight: bold;")
         layout.addWidget(self.goals_title)
         self.goals = QVBoxLayout()
