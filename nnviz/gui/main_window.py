@@ -691,7 +691,8 @@ class MainWindow(QMainWindow):
             "Training\n  Space  play / pause\n  S or Right  one epoch\n  R  reset to the initial weights\n"
             "  N  new seed\n  [ and ]  slower / faster\n\n"
             "Views\n  L  log-scale loss axis\n  U  unit output maps in the diagram\n"
-            "  Ctrl+0  fit the decision boundary view to the data\n" + panels + "\n"
+            "  Ctrl+0  fit the decision boundary view to the data\n" + panels
+            + "  Ctrl+Shift+L  Lessons\n\n"
             "Files\n  Ctrl+N  new   Ctrl+O  open   Ctrl+S  save   Ctrl+Shift+S  save as   Ctrl+Q  quit\n\n"
             "On the decision boundary\n  drag a point to move it\n  click: add a class-0 point, "
             "Shift+click: class 1\n  right-click a point: delete it\n  double-click a point (or select it "
