@@ -1,6 +1,6 @@
-"""The ``nnviz`` command: ``gui`` (the default), ``train`` and ``eval``.
+"""The ``nnviz`` command: ``gui`` (the default), ``train``, ``eval`` and ``lesson check``.
 
-``train`` and ``eval`` use only the NumPy core; Qt is imported inside the
+``train``, ``eval`` and ``lesson`` use only the NumPy core; Qt is imported inside the
 ``gui`` branch alone, so they run on machines without a display (a test holds
 this).  Every bad input ends with exit status 2 and one line on stderr.
 """

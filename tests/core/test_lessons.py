@@ -280,3 +280,24 @@ def test_every_metric_and_key_is_documented_in_the_readme():
     example = section.split("```toml", 1)[1].split("```", 1)[0]
     lesson = lessons.parse(example, "README")
     assert lesson.checks
+
+
+def test_a_lessons_set_up_is_applied_to_the_session_all_or_nothing():
+    from nnviz.core.session import Session
+    from nnviz.core.training_loop import Load
+
+    sent = []
+    session = Session(sent.append)
+    session.begin()
+    session.step(3)
+    before = (session.setup, session.data, session.run, len(sent))
+    broken = replace(Setup(), model=replace(ModelSpec(), hidden=(100,)))
+    with pytest.raises(Exception, match="1 to 64 units"):
+        session.apply_lesson(broken, lessons.bundled()[0].data, "broken")
+    assert (session.setup, session.data, session.run, len(sent)) == before
+    lesson = lessons.bundled()[7]  # the spiral, with a test split
+    session.apply_lesson(lesson.setup, lesson.data, lesson.title)
+    assert session.setup == lesson.setup and session.data is lesson.data
+    assert not session.modified and session.path is None
+    load = next(c for c in reversed(sent) if isinstance(c, Load))
+    assert load.epoch == 0 and load.data is lesson.data and load.network.layers == [2, 4, 1]
