@@ -1,6 +1,6 @@
-"""The ``nnviz`` command: ``gui`` (the default), ``train`` and ``eval``.
+"""The ``nnviz`` command: ``gui`` (the default), ``train``, ``eval`` and ``lesson check``.
 
-``train`` and ``eval`` use only the NumPy core; Qt is imported inside the
+``train``, ``eval`` and ``lesson`` use only the NumPy core; Qt is imported inside the
 ``gui`` branch alone, so they run on machines without a display (a test holds
 this).  Every bad input ends with exit status 2 and one line on stderr.
 """
@@ -155,6 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="print predictions and accuracy of a saved network")
     ev.add_argument("weights", help="a weights file")
     add_dataset(ev, None)
+
+    lesson = sub.add_parser("lesson", help="work with lesson files")
+    lesson_sub = lesson.add_subparsers(dest="lesson_command", required=True, metavar="check",
+                                       parser_class=_Parser)
+    check = lesson_sub.add_parser("check", help="check lesson files (TOML): exit 0, or 2 and what is wrong")
+    check.add_argument("files", nargs="+", metavar="FILE")
     return parser
 
 
@@ -331,6 +337,23 @@ def cmd_eval(args, out) -> int:
     return 0
 
 
+def cmd_lesson_check(args, out) -> int:
+    """Check every file; one line each on stderr for the bad ones (exit 2), 'ok' on stdout for the rest."""
+    from nnviz.core import lessons
+
+    status = 0
+    for path in args.files:
+        try:
+            lesson = lessons.load(path)
+        except NnvizError as exc:
+            print(f"nnviz: error: {exc}", file=sys.stderr)
+            status = EXIT_USAGE
+            continue
+        n = len(lesson.checks)
+        print(f"{path}: ok ({lesson.title}; {n} check{'s' if n != 1 else ''})", file=out)
+    return status
+
+
 def cmd_gui(args) -> int:
     if args.screenshot and args.quit_after is None:
         raise UsageError("--screenshot needs --quit-after SECONDS")
@@ -356,6 +379,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_train(args, sys.stdout)
         if args.command == "eval":
             return cmd_eval(args, sys.stdout)
+        if args.command == "lesson":
+            return cmd_lesson_check(args, sys.stdout)
         return cmd_gui(args)
     except (UsageError, NnvizError) as exc:
         print(f"nnviz: error: {exc}", file=sys.stderr)

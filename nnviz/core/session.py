@@ -430,6 +430,19 @@ class Session:
         else:
             self._mark_saved(self.path)
 
+    # -- lessons ------------------------------------------------------------------------------
+    def apply_lesson(self, setup: Setup, data: Dataset, title: str) -> None:
+        """Start a lesson's set-up on its points, all or nothing: a fresh session with no file, like New."""
+        setup.model.check()
+        setup.settings.check()
+        check_coordinates(data, f"the lesson {title!r}")
+        network = setup.model.build()
+        self.set_playing(False)
+        self.setup, self.path = setup, None
+        self._emit("setup", setup)
+        self._start_run(network, data, setup.settings, 0, f"Lesson: {title}. Press Play (Space) to train")
+        self._mark_saved(None)
+
 
 def _spec_of(data: Dataset) -> DataSpec:
     """The spec to show for loaded points: XOR's name when they are exactly the tutorial's points."""
