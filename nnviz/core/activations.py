@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-NAMES = ("sigmoid", "tanh", "relu", "linear")
+NAMES = ("sigmoid", "tanh", "relu", "linear")  # for hidden layers; an output may also be ``softmax``
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -100,7 +100,36 @@ class Linear(Activation):
         da.fill(1.0)
 
 
-_BY_NAME = {cls.name: cls() for cls in (Sigmoid, Tanh, ReLU, Linear)}
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Each row's exponentials normalised to sum to 1, shifted by the row's maximum so that none overflows."""
+    e = np.exp(z - np.max(z, axis=1, keepdims=True))
+    return e / np.sum(e, axis=1, keepdims=True)
+
+
+class Softmax(Activation):
+    """The output of a K-class network: one probability per class, each row summing to 1.
+
+    Its Jacobian is not elementwise, so ``derivative`` gives ones: softmax only
+    ever goes with cross-entropy, whose gradient at the logits, p - onehot(y),
+    folds the two together (as binary cross-entropy folds in the sigmoid).
+    """
+
+    name = "softmax"
+
+    def apply(self, z):
+        return softmax(np.asarray(z, dtype=np.float64))
+
+    def derivative(self, z):
+        return np.ones_like(z, dtype=np.float64)
+
+    def forward_into(self, z, a, da):
+        z -= np.max(z, axis=1, keepdims=True)
+        np.exp(z, out=a)
+        a /= np.sum(a, axis=1, keepdims=True)
+        da.fill(1.0)
+
+
+_BY_NAME = {cls.name: cls() for cls in (Sigmoid, Tanh, ReLU, Linear, Softmax)}
 
 
 def get(name: str) -> Activation:
