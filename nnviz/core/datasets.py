@@ -197,6 +197,9 @@ def generate(name: str, n: int = 200, noise: float = 0.1, seed: int = 0,
     return _split(X, labels.reshape(-1, 1), test_fraction, rng, name)
 
 
+SPIRAL_TURN = 4.0  # radians an arm of a K-class spiral turns (the binary spiral's arms turn 3.5 pi)
+
+
 def _multiclass(name: str, n: int, noise: float, rng: np.random.Generator,
                 classes: int) -> tuple[np.ndarray, np.ndarray]:
     """Spiral with one arm per class (the CS231n example), or one Gaussian blob per class on a circle."""
@@ -204,8 +207,9 @@ def _multiclass(name: str, n: int, noise: float, rng: np.random.Generator,
     counts = [n // classes + (k >= classes - n % classes) for k in range(classes)]
     labels = np.repeat(np.arange(classes, dtype=np.float64), counts)
     if name == "spiral":
+        # CS231n's arms: each turns 4 radians on its way out, the K of them evenly spaced.
         t = np.concatenate([np.linspace(0, 1, c) for c in counts])
-        angle = t * 3.5 * np.pi + labels * (2 * np.pi / classes)
+        angle = t * SPIRAL_TURN + labels * (2 * np.pi / classes)
         X = np.c_[t * 2 * np.cos(angle), t * 2 * np.sin(angle)]
     else:  # gaussians: centres evenly around a circle wide enough that neighbours stay apart
         radius = max(2.0, classes / 2)
