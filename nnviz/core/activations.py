@@ -67,8 +67,11 @@ class Tanh(Activation):
         return 1.0 - np.tanh(z) ** 2
 
     def forward_into(self, z, a, da):
-        np.tanh(z, out=a)
-        np.multiply(a, a, out=da)
+        # In place in z first: ``a`` is usually a strided view (the next layer's input beside its
+        # column of ones), and tanh and the square run twice as fast on contiguous memory.
+        np.tanh(z, out=z)
+        np.copyto(a, z)
+        np.multiply(z, z, out=da)
         np.subtract(1.0, da, out=da)
 
 

@@ -53,16 +53,21 @@ class Kernel:
         if self._softmax:
             forwards[-1] = self._softmax_into
             self._row_max = np.empty((m, 1))
+            self._row_max_flat = self._row_max.ravel()
             self._row_sum = np.empty((m, 1))
+            self._ones = np.ones((sizes[-1], 1))
         self._forward = [(self.inputs[k], net.Wa[k], self.z[k], self.a[k], self.da[k], forwards[k])
                          for k in range(n_layers)]
+        # Passing dz back through a layer of one unit is an outer product: a broadcast multiply
+        # gives the same (exact) products several times faster than a matrix product of inner size 1.
         self._backward = [(self.inputs[k].T, self.dz[k], self.grad_Wa[k],
                            net.W[k].T if k else None, self.dz[k - 1] if k else None,
-                           self.da[k - 1] if k else None)
+                           self.da[k - 1] if k else None, np.multiply if sizes[k + 1] == 1 else np.matmul)
                           for k in range(n_layers - 1, -1, -1)]
         self._diff = np.empty((m, 1))
         self._diff_flat = self._diff.ravel()
         self._mode = (net.loss, net.output_activation)
+        self._linear_mse = self._mode == ("mse", "linear")  # f' = 1: no multiply by it
         self._features = net.features
         self.set_targets(np.zeros((m, 1)))
 
@@ -90,10 +95,15 @@ class Kernel:
     def _softmax_into(self, z: np.ndarray, a: np.ndarray, da: np.ndarray) -> None:
         # Leaves the shifted logits z - max in z and each row's sum of exponentials in _row_sum:
         # the cross-entropy is then log(sum) - (z_true - max), with no log of a probability.
-        np.max(z, axis=1, keepdims=True, out=self._row_max)
+        # A reduction along rows of K <= 8 values costs a NumPy call per row; column by column
+        # (the maximum) and as a matrix product (the sum) it is a few calls for all rows.
+        top = self._row_max_flat
+        np.maximum(z[:, 0], z[:, 1], out=top)
+        for j in range(2, z.shape[1]):
+            np.maximum(top, z[:, j], out=top)
         z -= self._row_max
         np.exp(z, out=a)
-        np.sum(a, axis=1, keepdims=True, out=self._row_sum)
+        np.matmul(a, self._ones, out=self._row_sum)
         a /= self._row_sum
 
     def loss_and_gradient(self) -> float:
@@ -113,8 +123,11 @@ class Kernel:
         elif self._mode[0] == "mse":
             np.subtract(out, y, out=d)
             loss = np.dot(self._diff_flat, self._diff_flat) / m
-            multiply(d, self.da[-1], out=top)
-            multiply(top, 2.0 / m, out=top)
+            if self._linear_mse:
+                multiply(d, 2.0 / m, out=top)
+            else:
+                multiply(d, self.da[-1], out=top)
+                multiply(top, 2.0 / m, out=top)
         elif self._mode[1] == "sigmoid":
             # Probability given to the true class: a if y = 1, 1 - a if y = 0.
             multiply(out, self._sign, out=d)
@@ -127,9 +140,9 @@ class Kernel:
         else:  # bce on a logit: the output buffer holds z itself
             loss = losses.value(out, out, y, "bce", "linear")
             top[:] = (activations.sigmoid(out) - y) / m
-        for inp_t, dz, g, w_t, dz_below, da_below in self._backward:
+        for inp_t, dz, g, w_t, dz_below, da_below, back in self._backward:
             matmul(inp_t, dz, out=g)
             if w_t is not None:
-                matmul(dz, w_t, out=dz_below)
+                back(dz, w_t, out=dz_below)
                 multiply(dz_below, da_below, out=dz_below)
         return float(loss)
