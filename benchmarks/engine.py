@@ -79,48 +79,44 @@ def _initial_weights(layers):
     return [(np.random.randn(a, b) * 0.5, np.zeros((1, b))) for a, b in zip(layers[:-1], layers[1:])]
 
 
-def softmax_reference_loop(X, labels, epochs, lr=SPIRAL_LR, hidden=16, classes=3):
-    """2-hidden-K sigmoid, softmax and cross-entropy from the logits, full-batch gradient descent."""
-    (W1, b1), (W2, b2) = _initial_weights([2, hidden, classes])
-    m = len(X)
-    rows = np.arange(m)
-    onehot = np.zeros((m, classes))
-    onehot[rows, labels] = 1.0
+def reference_loop(X, epochs, lr, layers, output):
+    """One sigmoid hidden layer and full-batch gradient descent; ``output(z2)`` gives the loss and dL/dz2."""
+    (W1, b1), (W2, b2) = _initial_weights(layers)
     losses = []
     for _ in range(epochs):
         z1 = X @ W1 + b1
         a1 = _sigmoid(z1)
         z2 = a1 @ W2 + b2
+        loss, dz2 = output(z2)
+        losses.append(loss)
+        dz1 = (dz2 @ W2.T) * _sigmoid_derivative(z1)
+        W2 -= lr * (a1.T @ dz2)
+        b2 -= lr * dz2.sum(axis=0, keepdims=True)
+        W1 -= lr * (X.T @ dz1)
+        b1 -= lr * dz1.sum(axis=0, keepdims=True)
+    return losses
+
+
+def softmax_reference_loop(X, labels, epochs, lr=SPIRAL_LR, hidden=16, classes=3):
+    """2-hidden-K, softmax and cross-entropy from the logits."""
+    m = len(X)
+    rows = np.arange(m)
+    onehot = np.zeros((m, classes))
+    onehot[rows, labels] = 1.0
+
+    def output(z2):
         shifted = z2 - z2.max(axis=1, keepdims=True)
         e = np.exp(shifted)
         total = e.sum(axis=1, keepdims=True)
-        losses.append(np.mean(np.log(total[:, 0]) - shifted[rows, labels]))
-        dz2 = (e / total - onehot) / m
-        dz1 = (dz2 @ W2.T) * _sigmoid_derivative(z1)
-        W2 -= lr * (a1.T @ dz2)
-        b2 -= lr * dz2.sum(axis=0, keepdims=True)
-        W1 -= lr * (X.T @ dz1)
-        b1 -= lr * dz1.sum(axis=0, keepdims=True)
-    return losses
+        return np.mean(np.log(total[:, 0]) - shifted[rows, labels]), (e / total - onehot) / m
+
+    return reference_loop(X, epochs, lr, [2, hidden, classes], output)
 
 
 def regression_reference_loop(X, y, epochs, lr=REGRESSION_LR, hidden=8):
-    """2-hidden-1 sigmoid, linear output, mean squared error, full-batch gradient descent."""
-    (W1, b1), (W2, b2) = _initial_weights([2, hidden, 1])
+    """2-hidden-1, linear output, mean squared error."""
     m = len(X)
-    losses = []
-    for _ in range(epochs):
-        z1 = X @ W1 + b1
-        a1 = _sigmoid(z1)
-        out = a1 @ W2 + b2
-        losses.append(np.mean((out - y) ** 2))
-        dz2 = 2 * (out - y) / m
-        dz1 = (dz2 @ W2.T) * _sigmoid_derivative(z1)
-        W2 -= lr * (a1.T @ dz2)
-        b2 -= lr * dz2.sum(axis=0, keepdims=True)
-        W1 -= lr * (X.T @ dz1)
-        b1 -= lr * dz1.sum(axis=0, keepdims=True)
-    return losses
+    return reference_loop(X, epochs, lr, [2, hidden, 1], lambda z2: (np.mean((z2 - y) ** 2), 2 * (z2 - y) / m))
 
 
 def task_cases() -> dict:
