@@ -126,10 +126,27 @@ class Softmax(Activation):
         return np.ones_like(z, dtype=np.float64)
 
     def forward_into(self, z, a, da):
-        z -= np.max(z, axis=1, keepdims=True)
-        np.exp(z, out=a)
-        a /= np.sum(a, axis=1, keepdims=True)
+        m = len(z)
+        softmax_into(z, a, np.empty((m, 1), z.dtype), np.empty((m, 1), z.dtype), np.ones((z.shape[1], 1), z.dtype))
         da.fill(1.0)
+
+
+def softmax_into(z: np.ndarray, a: np.ndarray, row_max: np.ndarray, row_sum: np.ndarray, ones: np.ndarray) -> None:
+    """Softmax of the rows of z into a, leaving z - max in z and each row's sum of exponentials in row_sum.
+
+    The training kernel reads the cross-entropy off those two (log-sum-exp, never the log of a
+    probability).  A reduction along rows of K <= 8 values costs a NumPy call per row; column by
+    column (the maximum) and as a matrix product with ``ones`` (K, 1) (the sum) it is a few calls
+    for all rows.  ``row_max`` and ``row_sum`` are (m, 1) buffers.
+    """
+    top = row_max.reshape(-1)
+    np.maximum(z[:, 0], z[:, 1], out=top)
+    for j in range(2, z.shape[1]):
+        np.maximum(top, z[:, j], out=top)
+    z -= row_max
+    np.exp(z, out=a)
+    np.matmul(a, ones, out=row_sum)
+    a /= row_sum
 
 
 _BY_NAME = {cls.name: cls() for cls in (Sigmoid, Tanh, ReLU, Linear, Softmax)}

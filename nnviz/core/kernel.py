@@ -53,7 +53,6 @@ class Kernel:
         if self._softmax:
             forwards[-1] = self._softmax_into
             self._row_max = np.empty((m, 1))
-            self._row_max_flat = self._row_max.ravel()
             self._row_sum = np.empty((m, 1))
             self._ones = np.ones((sizes[-1], 1))
         self._forward = [(self.inputs[k], net.Wa[k], self.z[k], self.a[k], self.da[k], forwards[k])
@@ -95,16 +94,7 @@ class Kernel:
     def _softmax_into(self, z: np.ndarray, a: np.ndarray, da: np.ndarray) -> None:
         # Leaves the shifted logits z - max in z and each row's sum of exponentials in _row_sum:
         # the cross-entropy is then log(sum) - (z_true - max), with no log of a probability.
-        # A reduction along rows of K <= 8 values costs a NumPy call per row; column by column
-        # (the maximum) and as a matrix product (the sum) it is a few calls for all rows.
-        top = self._row_max_flat
-        np.maximum(z[:, 0], z[:, 1], out=top)
-        for j in range(2, z.shape[1]):
-            np.maximum(top, z[:, j], out=top)
-        z -= self._row_max
-        np.exp(z, out=a)
-        np.matmul(a, self._ones, out=self._row_sum)
-        a /= self._row_sum
+        activations.softmax_into(z, a, self._row_max, self._row_sum, self._ones)
 
     def loss_and_gradient(self) -> float:
         """Forward and backward pass; fills ``grad`` and returns the loss."""
