@@ -229,3 +229,21 @@ def test_plane_image_follows_the_output():
     image = sampler.image(regression, bounds)
     assert image.shape == (16, 16) and image.max() > 5
     np.testing.assert_allclose(image.ravel(), regression.predict(points)[:, 0], rtol=1e-5)
+
+
+def test_blockwise_passes_of_compared_runs_cover_softmax_and_features():
+    from nnviz.core.sweeps import BlockKernel, RunConfig, train
+
+    data = datasets.generate("spiral", 250, seed=3, test_fraction=0, classes=4)
+    net = _net(3, (6,), 4, "tanh", "softmax", "ce", feats=("x1", "x2", "x1*x2"))
+    whole = Kernel(net, len(data.X))
+    whole.set_data(data.X, data.y)
+    blocks = BlockKernel(net, len(data.X), lambda: False, rows=64)
+    blocks.set_data(data.X, data.y)
+    assert blocks.loss_and_gradient() == pytest.approx(whole.loss_and_gradient(), rel=1e-12)
+    np.testing.assert_allclose(blocks.grad, whole.grad, rtol=1e-10, atol=1e-15)
+    config = RunConfig.from_network("softmax", net, TrainSettings(lr=0.5), epochs=30)
+    assert config.network().architecture == net.architecture
+    run = train(config, data)
+    assert len(run.losses) == 30 and run.losses[-1] < run.losses[0]
+    assert run.accuracy() == run.trainer.network.evaluate(data.X, data.y)[1]
