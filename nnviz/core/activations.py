@@ -120,7 +120,12 @@ class Softmax(Activation):
     name = "softmax"
 
     def apply(self, z):
-        return softmax(np.asarray(z, dtype=np.float64))
+        z = np.asarray(z, dtype=np.float64)
+        if z.ndim == 1:
+            # One logit on its own (a plot of the function): its probability against a class
+            # whose logit is 0, which is the sigmoid.
+            return sigmoid(z)
+        return softmax(z)
 
     def derivative(self, z):
         return np.ones_like(z, dtype=np.float64)

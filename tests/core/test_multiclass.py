@@ -247,3 +247,12 @@ def test_blockwise_passes_of_compared_runs_cover_softmax_and_features():
     run = train(config, data)
     assert len(run.losses) == 30 and run.losses[-1] < run.losses[0]
     assert run.accuracy() == run.trainer.network.evaluate(data.X, data.y)[1]
+
+
+def test_softmax_of_one_logit_is_its_probability_against_a_zero_logit():
+    from nnviz.core import activations
+
+    z = np.linspace(-5, 5, 11)
+    pairs = activations.softmax(np.c_[z, np.zeros_like(z)])[:, 0]
+    np.testing.assert_allclose(activations.get("softmax").apply(z), pairs, rtol=1e-12)
+    assert activations.get("softmax").derivative(z).shape == z.shape
