@@ -46,11 +46,12 @@ def unit_name(layer: int, unit: int, n_layers: int, network: Network | None = No
     """The diagram's names: inputs x₁, x₂ (or the network's features: x₁², sin(x₂)...), hidden units
     h1.3 (1-based), the output ŷ, or ŷ₁ … ŷ_K for K softmax outputs (ŷ_k is class k - 1's probability).
 
-    Without ``network`` the inputs are x₁ and x₂ and the output is one unit.
+    Without ``network`` the inputs are x₁, x₂, x₃... and the output is one unit (the old call).
     """
     if layer == 0:
-        names = network.features if network is not None else features.DEFAULT
-        return features.label(names[unit])
+        if network is None:
+            return "x" + str(unit + 1).translate(_SUBSCRIPTS)  # x₁, x₂ (and x₃... for a caller that passes no network)
+        return features.label(network.features[unit])
     if layer == n_layers - 1:
         if network is not None and network.outputs > 1:
             return "ŷ" + str(unit + 1).translate(_SUBSCRIPTS)
