@@ -35,11 +35,11 @@ from pathlib import Path
 
 import numpy as np
 
-from nnviz.core import activations, datasets, losses, optimizers
+from nnviz.core import activations, datasets, features, losses, optimizers
 from nnviz.core.datasets import Dataset
 from nnviz.core.errors import ConfigError, NnvizError
-from nnviz.core.network import INIT_METHODS, MAX_HIDDEN_LAYERS, MAX_UNITS, OUTPUT_ACTIVATIONS
-from nnviz.core.setup import DataSpec, Setup
+from nnviz.core.network import INIT_METHODS, MAX_CLASSES, MAX_HIDDEN_LAYERS, MAX_UNITS, OUTPUT_ACTIVATIONS
+from nnviz.core.setup import DataSpec, Setup, check_fits, fit_model
 from nnviz.core.trainer import MAX_LR, MAX_PENALTY
 
 if sys.version_info >= (3, 11):
@@ -164,6 +164,17 @@ def _names(allowed: tuple[str, ...]) -> Callable[[object], tuple[str, ...]]:
     return parse
 
 
+def _features(value: object) -> tuple[str, ...]:
+    """``["x1^2", "x2^2"]`` or the command line's text (``"x1^2,x2^2"``)."""
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",")]
+    names = _names(features.NAMES)(value)
+    try:
+        return features.check(names)
+    except ConfigError as exc:
+        raise _Bad(str(exc)) from None
+
+
 def _layers(value: object) -> tuple[int, ...]:
     """``[8, 8]``, ``4``, ``[]`` or the command line's text (``"8,8"``, ``"none"``)."""
     if isinstance(value, str):
@@ -242,7 +253,9 @@ SETUP_KEYS: dict[str, SetupKey] = {
     "noise": _to("data", "noise", _number(0, 10)),
     "data-seed": _to("data", "seed", _integer(0, MAX_SEED)),
     "test-split": _to("data", "test_fraction", _number(0, 0.9)),
+    "classes": _to("data", "classes", _integer(2, MAX_CLASSES)),
     "layers": _to("model", "hidden", _layers),
+    "features": _to("model", "features", _features),
     "activation": _to("model", "activation", _choice(activations.NAMES)),
     "output-activation": _to("model", "output_activation", _choice(OUTPUT_ACTIVATIONS)),
     "loss": _to("model", "loss", _choice(losses.NAMES)),
@@ -388,6 +401,11 @@ def _setup(source: str, table: dict) -> tuple[Setup, Dataset, dict]:
         else:
             spec = replace(base.data, **parts["data"])
             data = spec.build()
+        # As on the command line: unless the lesson names the output, the network follows the data
+        # (K softmax outputs for K classes, a linear output for targets); a named one must fit.
+        if not {"output_activation", "loss"} & parts["model"].keys():
+            model = fit_model(model, data)[0]
+        check_fits(model, data)
     except NnvizError as exc:
         raise LessonError(source, "setup", str(exc)) from None
     return Setup(model, spec, settings), data, parts["lesson"]

@@ -465,6 +465,7 @@ class Session:
         """Start a lesson's set-up on its points, all or nothing: a fresh session with no file, like New."""
         setup.model.check()
         setup.settings.check()
+        check_fits(setup.model, data)
         check_coordinates(data, f"the lesson {title!r}")
         network = setup.model.build()
         self.set_playing(False)

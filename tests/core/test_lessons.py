@@ -301,3 +301,34 @@ def test_a_lessons_set_up_is_applied_to_the_session_all_or_nothing():
     assert not session.modified and session.path is None
     load = next(c for c in reversed(sent) if isinstance(c, Load))
     assert load.epoch == 0 and load.data is lesson.data and load.network.layers == [2, 4, 1]
+
+
+# -- classes and feature inputs --------------------------------------------------------------
+def _with_setup(setup: str) -> str:
+    return MINIMAL.replace('[[check]]', f'[setup]\n{setup}\n[[check]]', 1)
+
+
+def test_a_lesson_with_feature_inputs_builds_a_network_that_reads_them():
+    lesson = lessons.parse(_with_setup('dataset = "circle"\nlayers = []\nfeatures = "x1^2,x2^2"'), "f.toml")
+    assert lesson.setup.model.features == ("x1^2", "x2^2")
+    assert lesson.setup.model.build().layers == [2, 1]
+    assert lesson.setup.model.build().features == ("x1^2", "x2^2")
+
+
+def test_a_lesson_of_three_classes_gets_three_softmax_outputs_unless_it_names_an_output():
+    lesson = lessons.parse(_with_setup('dataset = "spiral"\nclasses = 3'), "k.toml")
+    assert lesson.data.classes == 3
+    assert (lesson.setup.model.output_activation, lesson.setup.model.loss) == ("softmax", "ce")
+    assert lesson.setup.model.build().layers[-1] == 3
+    message = refused(_with_setup('dataset = "spiral"\nclasses = 3\noutput-activation = "sigmoid"'))
+    assert "3 classes" in message and "softmax" in message
+
+
+@pytest.mark.parametrize("setup, words", [
+    ('features = ["x1", "x3"]', "'x3' is not one of"),
+    ('features = []', "features"),
+    ('classes = 9', "classes"),
+    ('dataset = "xor"\nclasses = 3', "xor"),
+])
+def test_bad_features_and_classes_are_refused_with_one_line(setup, words):
+    assert words in refused(_with_setup(setup))
