@@ -245,3 +245,36 @@ def test_binary_xor_still_looks_as_before(qtbot, window):
     assert boundary.image.image.ndim == 2
     assert [name for name in boundary.legend_names if name.startswith("class")] == ["class 0", "class 1"]
     assert QColor(boundary.points._styles[1][2].color()).name() == QColor(theme.BLUE).name().lower()
+
+
+def test_an_exported_animation_paints_k_classes_and_values(qtbot):
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QImage, QPainter
+
+    from nnviz.core import datasets
+    from nnviz.core.plane import square_bounds
+    from nnviz.core.setup import ModelSpec, fit_model
+    from nnviz.gui.animation_export import paint_boundary
+
+    for name, classes in (("spiral", 3), ("bumps", 2)):
+        data = datasets.generate(name, 60, 0.1, 0, 0.0, classes)
+        network = fit_model(ModelSpec(), data)[0].build()
+        if not network.regression:
+            network.b[-1][0, 2] = 50.0  # sure of class 2 everywhere
+        image = QImage(200, 200, QImage.Format.Format_RGB32)
+        image.fill(QColor("black"))
+        painter = QPainter(image)
+        paint_boundary(painter, QRectF(0, 0, 200, 200), network, data)
+        painter.end()
+        corner = image.pixelColor(3, 3)
+        if network.regression:
+            # Pixel (3, 3) of 200 is the plane's pixel (2, 2) of 160 from the top left.
+            lo, hi = float(data.y.min()), float(data.y.max())
+            point = plane_points(square_bounds(data), 160).reshape(160, 160, 2)[157, 2]
+            value = network.predict(point[None, :])[0, 0]
+            expected = theme.value_colormap().map(np.clip((value - lo) / (hi - lo), 0, 1), mode="byte")[:3]
+            assert [corner.red(), corner.green(), corner.blue()] == pytest.approx([int(v) for v in expected],
+                                                                                    abs=3)
+        else:
+            expected = theme.class_shade(theme.class_tints(3)[2], 1.0)
+            assert [corner.red(), corner.green(), corner.blue()] == pytest.approx(list(expected), abs=3)
