@@ -119,7 +119,7 @@ def test_import_and_export_points(qtbot, window, dialogs, tmp_path):
     assert len(window.latest.data.X) == 3
     assert window.controls.dataset.currentData() == "custom"
     bad = tmp_path / "bad.csv"
-    bad.write_text("x1,x2,label\n0,0,2\n")
+    bad.write_text("x1,x2,label\n0,0,9\n")  # classes go from 0 to 7
     dialogs.paths = [str(bad)]
     assert not window.files.import_points()
     assert "line 2" in dialogs.errors[-1][1]

@@ -278,3 +278,24 @@ def test_an_exported_animation_paints_k_classes_and_values(qtbot):
         else:
             expected = theme.class_shade(theme.class_tints(3)[2], 1.0)
             assert [corner.red(), corner.green(), corner.blue()] == pytest.approx(list(expected), abs=3)
+
+
+def test_importing_points_of_three_classes_or_of_targets_fits_the_network(qtbot, window, dialogs, tmp_path):
+    classes = tmp_path / "three.csv"
+    classes.write_text("x1,x2,label\n0,0,0\n1,0,1\n0,1,2\n1,1,2\n")
+    dialogs.paths = [str(classes)]
+    window.actions["import_points"].trigger()
+    assert window.wait_for_sync()
+    assert window.setup.model.outputs == 3 and window.controls.output_activation.currentData() == "softmax"
+    assert window.boundary.look == "classes" and window.boundary.legend_names == ["class 0", "class 1", "class 2"]
+    assert "3 softmax" in window.statusBar().currentMessage()
+    targets = tmp_path / "targets.csv"
+    targets.write_text("x1,x2,target\n0,0,0.5\n1,0,-2.25\n0,1,3\n")
+    dialogs.paths = [str(targets)]
+    window.actions["import_points"].trigger()
+    assert window.wait_for_sync()
+    assert window.setup.model.task == "regression"
+    assert window.boundary.look == "values"
+    assert window.boundary.colour_bar.levels() == pytest.approx((-2.25, 3.0))
+    assert window.status_labels["click"].text() == "Click adds a point at the prediction"
+    assert dialogs.errors == []
