@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnviz import __version__
-from nnviz.core import datasets, edits
+from nnviz.core import datasets, edits, features
 from nnviz.core.datasets import MAX_CLASSES, Dataset
 from nnviz.core.errors import NnvizError
 from nnviz.core.plane import PlaneSampler
@@ -377,6 +377,7 @@ class MainWindow(QMainWindow):
         self.boundary.sigSelectionChanged.connect(self._selection_changed)
         self.boundary.sigPlaneChanged.connect(self.session.set_plane)
         self.diagram.sigEditRequested.connect(self._edit_parameter)
+        self.diagram.sigFeatureToggled.connect(self._feature_toggled)
         self.loss_view.sigLogScaleChanged.connect(self.log_scale_action.setChecked)
         self.controls.sigTrain.connect(self._settings_edited)
         self.controls.sigModel.connect(self._model_edited)
@@ -637,6 +638,15 @@ class MainWindow(QMainWindow):
 
     def _model_edited(self, change: dict) -> None:
         self.attempt("Cannot use this network", lambda: self.session.change_model(self._model_with(change)))
+
+    def _feature_toggled(self, name: str) -> None:
+        """An input clicked in the diagram: on if it was off, off if it was on (one must stay on)."""
+        on = self.session.setup.model.features
+        chosen = tuple(n for n in on if n != name) if name in on else (*on, name)
+        if not chosen:
+            self.statusBar().showMessage("The network needs at least one input: turn another on first", 5000)
+            return
+        self._model_edited({"features": features.check(chosen)})
 
     def _model_with(self, change: dict):
         """The session's model with ``change``, its outputs and task following the data where they must."""

@@ -299,3 +299,59 @@ def test_importing_points_of_three_classes_or_of_targets_fits_the_network(qtbot,
     assert window.boundary.colour_bar.levels() == pytest.approx((-2.25, 3.0))
     assert window.status_labels["click"].text() == "Click adds a point at the prediction"
     assert dialogs.errors == []
+
+
+def click_diagram(qtbot, window, pos) -> None:
+    qtbot.mouseClick(window.diagram, Qt.MouseButton.LeftButton, pos=pos.toPoint())
+
+
+def test_the_diagram_turns_inputs_on_and_off(qtbot, window):
+    diagram = window.diagram
+    qtbot.waitUntil(lambda: bool(diagram._chips))
+    chips = dict(diagram._chips)
+    assert list(chips) == ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"]
+    click_diagram(qtbot, window, chips["sin(x1)"].center())
+    assert window.wait_for_sync()
+    assert window.setup.model.features == ("x1", "x2", "sin(x1)")
+    assert window.controls.features.boxes["sin(x1)"].isChecked()
+    assert window.latest.network.layers[0] == 3
+    qtbot.waitUntil(lambda: len(diagram.nodes[0]) == 3)
+    # Each input unit shows its feature over the plane: sin(x₁) changes from left to right only.
+    diagram.repaint()
+    sine = diagram._input_images()[2]
+    row = [sine.pixelColor(c, 5).name() for c in range(sine.width())]
+    column = {sine.pixelColor(5, r).name() for r in range(sine.height())}
+    assert len(set(row)) > 3 and len(column) == 1
+    # A click on an input unit's label turns that input off.
+    diagram.repaint()
+    click_diagram(qtbot, window, diagram._input_labels[0].center())
+    assert window.wait_for_sync()
+    assert window.setup.model.features == ("x2", "sin(x1)")
+    assert not window.controls.features.boxes["x1"].isChecked()
+    # The last input cannot go.
+    click_diagram(qtbot, window, chips["x2"].center())
+    assert window.wait_for_sync()
+    assert window.setup.model.features == ("sin(x1)",)
+    click_diagram(qtbot, window, chips["sin(x1)"].center())
+    assert window.setup.model.features == ("sin(x1)",)
+    assert "at least one input" in window.statusBar().currentMessage()
+
+
+def test_the_diagram_names_k_outputs_and_maps_each_in_its_class_colour(qtbot, window):
+    three_class_spiral(qtbot, window)
+    train(qtbot, window, 20)
+    diagram = window.diagram
+    network = diagram.network
+    assert network.outputs == 3
+    last = len(network.layers) - 1
+    assert "ŷ₃" in diagram._describe(("node", last, 2)) and "class 2" in diagram._describe(("node", last, 2))
+    diagram.repaint()
+    maps = diagram._unit_images()[-1]
+    assert len(maps) == 3
+    # Unit ŷ₂'s map at its top-left pixel: class 1's probability there, in class 1's colour.
+    r = maps[0].width()
+    corner = plane_points(diagram.plane, r)[-r]  # the top row's first point
+    p = network.predict(corner[None, :])[0]
+    expected = theme.class_shade(theme.class_tints(3)[1], p[1])
+    shown = maps[1].pixelColor(0, 0)
+    assert [shown.red(), shown.green(), shown.blue()] == pytest.approx(list(expected), abs=1.01)
