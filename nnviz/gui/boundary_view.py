@@ -383,10 +383,11 @@ class BoundaryView(pg.PlotWidget):
     @staticmethod
     def _test_styles(regression: bool) -> list:
         if regression:
-            # Hollow like the classes' test points: a ring of the target's colour around a dark one.
+            # The target's colour like a training point, smaller and with a dotted ring: still found
+            # where it melts into the plane, and told apart from the points trained on.
             colours = theme.value_colormap().map(np.linspace(0.0, 1.0, VALUE_STYLES), mode="byte")
-            return [(POINT_SIZE - 2, pg.mkPen(*c[:3], width=3), pg.mkBrush(255, 255, 255, 150))
-                    for c in colours]
+            ring = pg.mkPen(theme.INK, width=1.3, style=Qt.PenStyle.DotLine)
+            return [(POINT_SIZE - 2, ring, pg.mkBrush(*c[:3])) for c in colours]
         # Hollow test points: a white fill and a ring of the class's colour.
         return [(POINT_SIZE - 2, pg.mkPen(theme.CLASS_COLOURS[k], width=2), pg.mkBrush(255, 255, 255, 150))
                 for k in range(MAX_CLASSES)]
@@ -402,6 +403,9 @@ class BoundaryView(pg.PlotWidget):
             0.8, mode="qcolor")), pen=pg.mkPen(theme.INK, width=1.5))
         self._test_sample = pg.ScatterPlotItem(size=POINT_SIZE - 2, brush=pg.mkBrush(255, 255, 255, 160),
                                                pen=pg.mkPen(theme.INK, width=1.5))
+        self._value_test_sample = pg.ScatterPlotItem(
+            size=POINT_SIZE - 2, brush=pg.mkBrush(theme.value_colormap().map(0.8, mode="qcolor")),
+            pen=pg.mkPen(theme.INK, width=1.3, style=Qt.PenStyle.DotLine))
         legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.legend = legend
         self._legend_key: tuple[int, bool] | None = None
@@ -419,7 +423,7 @@ class BoundaryView(pg.PlotWidget):
         else:
             self.legend.addItem(self._value_sample, "point: colour = its target")
         if has_test:
-            self.legend.addItem(self._test_sample, "test split")
+            self.legend.addItem(self._test_sample if classes else self._value_test_sample, "test split")
 
     @property
     def legend_names(self) -> list[str]:

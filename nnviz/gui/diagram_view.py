@@ -55,6 +55,7 @@ def edge_width(w: np.ndarray) -> np.ndarray:
 
 
 CHIPS_HEIGHT = 22.0  # the row of feature names under the title
+LABEL_SPACING = 20.0  # pixels between named units (inputs and outputs), room permitting
 
 
 def _bgra(rgb: np.ndarray) -> np.ndarray:
@@ -222,8 +223,12 @@ class DiagramView(QWidget):
         gap = min(h / biggest, self.radius * 3.4)
         xs = np.linspace(left, left + w, len(net.layers))
         self.nodes = []
-        for x, n in zip(xs, net.layers):
-            ys = top + h / 2 + (np.arange(n) - (n - 1) / 2) * gap
+        last = len(net.layers) - 1
+        for k, (x, n) in enumerate(zip(xs, net.layers)):
+            # The inputs and outputs carry names beside them: spread them apart enough to read
+            # (x₁² over x₂², ŷ₁ over ŷ₂) even when a wide hidden layer packs its units tight.
+            spacing = max(gap, min(h / n, LABEL_SPACING)) if k in (0, last) else gap
+            ys = top + h / 2 + (np.arange(n) - (n - 1) / 2) * spacing
             self.nodes.append(np.column_stack([np.full(n, x), ys]))
         # Every edge as a segment, in the order of the flat weight matrices.
         segs, index = [], []

@@ -228,6 +228,18 @@ class PredictionsView(Panel):
 
     def _fix_columns(self) -> None:
         header = self.table.horizontalHeader()
+        if self.model.kind != "binary":
+            # Many columns in a narrow dock: each as wide as its widest text, scrolling sideways,
+            # rather than squeezed until every number is elided.
+            metrics = self.table.fontMetrics()
+            widest = {"set": "train", "x1": "-0.00000", "x2": "-0.00000", "target": "-0.00000",
+                      "prediction": "prediction", "error": "-0.000", "predicted": "predicted", "": "✓✗"}
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+            header.setStretchLastSection(False)
+            for c, name in enumerate(self.model.columns):
+                text = widest.get(name, "0.0000")
+                header.resizeSection(c, max(metrics.horizontalAdvance(text), metrics.horizontalAdvance(name)) + 14)
+            return
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         if self.model.kind != "regression":
             # The mark column holds one character: a fixed width, not one measured on every change.
