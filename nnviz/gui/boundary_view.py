@@ -330,6 +330,8 @@ class BoundaryView(pg.PlotWidget):
         self.points = _DraggablePoints(self._train_styles(regression=False))
         plot.addItem(self.points)
         self._points_regression = False
+        self._targets_drawn: tuple[np.ndarray, np.ndarray] | None = None  # whose colours the points have
+        self._train_value_styles = np.empty(0, dtype=np.intp)
         self.selection_ring = _InertPoints(size=POINT_SIZE + 9, pxMode=True, brush=None,
                                            pen=pg.mkPen(theme.INK, width=2))
         plot.addItem(self.selection_ring)
@@ -468,6 +470,9 @@ class BoundaryView(pg.PlotWidget):
             bar.getAxis("left").setLabel("prediction and target")
         # K classes have no scale to read: the legend names their colours.
         bar.setVisible(look != "classes")
+        # A regression has no boundary between classes: the plane shows the predicted value.
+        self.getPlotItem().setTitle("Prediction" if look == "values" else "Decision boundary",
+                                    color=theme.INK, size="11pt")
         self._fill_legend(classes, self._legend_key[1])
         self._update_tooltip()
 
@@ -529,9 +534,14 @@ class BoundaryView(pg.PlotWidget):
             self.points.set_styles(self._train_styles(data.regression))
             self.test_points.set_styles(self._test_styles(data.regression))
         if data.regression:
-            self._update_value_levels(data, reset=new)
-            self.points.set_points(data.X, self._value_styles(data.y))
-            self.test_points.set_points(data.X_test, self._value_styles(data.y_test))
+            # A dragged point keeps every target (the same arrays): its colours are already right.
+            old = self._targets_drawn
+            if new or old is None or old[0] is not data.y or old[1] is not data.y_test:
+                self._targets_drawn = (data.y, data.y_test)
+                self._update_value_levels(data, reset=new)
+                self._train_value_styles = self._value_styles(data.y)
+                self.test_points.set_points(data.X_test, self._value_styles(data.y_test))
+            self.points.set_points(data.X, self._train_value_styles)
         else:
             # A data set's arrays are never modified, so the items draw from them directly.
             self.points.set_points(data.X, data.y.ravel().astype(np.intp))
