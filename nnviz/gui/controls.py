@@ -377,7 +377,9 @@ class ControlsPanel(QWidget):
             self.features.set_value(m.features)
             d = setup.data
             _select(self.dataset, d.name)
-            self.classes.setValue(d.classes)
+            # Points from a file have no generator's classes: the box shows the network's (greyed out).
+            custom_classes = m.classes if m.output_activation == "softmax" else 2
+            self.classes.setValue(custom_classes if d.name == "custom" else d.classes)
             self.samples.setValue(d.n)
             self.noise.setValue(d.noise)
             self.test_fraction.setValue(round(d.test_fraction * 100))
