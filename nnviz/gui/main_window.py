@@ -245,12 +245,14 @@ class MainWindow(QMainWindow):
         right.addWidget(self.diagram)
         right.addWidget(self.loss_view)
         right.setSizes([380, 380])
+        right.setChildrenCollapsible(False)  # a view dragged to nothing looks like a view gone
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.boundary)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setSizes([620, 470])
+        self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
 
         scroll = QScrollArea()
@@ -265,6 +267,11 @@ class MainWindow(QMainWindow):
                                        | QDockWidget.DockWidgetFeature.DockWidgetClosable)
         self.controls.setMinimumWidth(self.controls.sizeHint().width())
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.controls_dock)
+        # The side docks run the window's full height and the bottom panels sit between
+        # them, under the main views: a bottom panel takes height from the views alone, and a
+        # right one keeps the height it needs (the inspector's numbers, the predictions table).
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
 
         toolbar = QToolBar("Training")
         toolbar.setObjectName("trainingToolbar")
@@ -413,6 +420,9 @@ class MainWindow(QMainWindow):
         toggle.setToolTip(f"Show or hide the {title} panel")
         if shortcut:
             toggle.setShortcut(QKeySequence(shortcut))
+        # Panels of one side share it as tabs; one just opened comes to the front, or its
+        # shortcut would seem to do nothing behind the tab already shown.
+        toggle.triggered.connect(lambda checked, d=dock: checked and d.raise_())
         self.view_menu.addAction(toggle)
         self.panels.append((dock, widget))
         dock.visibilityChanged.connect(lambda visible, w=widget: visible and self._feed_panel(w, self.session.shown()))
