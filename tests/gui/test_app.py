@@ -49,7 +49,8 @@ def _run_watched(tmp_path, weights="", dataset=""):
     script = tmp_path / "watch.py"
     script.write_text(DIALOG_WATCHER)
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"),
-               PYTHONPATH=str(Path(__file__).resolve().parents[2]))  # this checkout's nnviz, not an installed one
+               # This checkout's nnviz, not an installed one.
+               PYTHONPATH=str(Path(__file__).resolve().parents[2]))
     return subprocess.run([sys.executable, str(script), weights, dataset], capture_output=True, text=True,
                           env=env, timeout=60, check=False)
 
@@ -76,7 +77,8 @@ def test_a_bad_csv_keeps_the_good_weights_file_given_with_it(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("x1,x2,label\n1,2,3\n")
     good = tmp_path / "good.npz"
-    weights_file.save(good, Network.initialised([2, 3, 1], seed=5), epoch=77, data=datasets.generate("moons", 40, 0.1, 1, 0.0))
+    moons = datasets.generate("moons", 40, 0.1, 1, 0.0)
+    weights_file.save(good, Network.initialised([2, 3, 1], seed=5), epoch=77, data=moons)
     result = _run_watched(tmp_path, weights=str(good), dataset=str(bad))
     dialog, window = result.stdout.splitlines()
     assert "bad.csv" in dialog and "line 2" in dialog

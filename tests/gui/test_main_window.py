@@ -278,3 +278,11 @@ def test_the_window_has_the_application_icon(window):
     image = pixmap.toImage()
     colours = {image.pixelColor(x, y).name() for x in range(0, 48, 3) for y in range(0, 48, 3)}
     assert len(colours) > 4  # drawn, not a blank square
+
+
+def test_the_about_box_gives_the_version(window, dialogs):
+    from nnviz import __version__
+
+    window.actions["about"].trigger()
+    title, text = dialogs.infos[-1]
+    assert title == "About nnviz" and f"nnviz {__version__}" in text
