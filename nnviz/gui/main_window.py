@@ -211,6 +211,9 @@ class MainWindow(QMainWindow):
         a("play", "&Play", self.toggle_play, ["Space"], "Start or pause training", icon=sp.SP_MediaPlay)
         a("step", "&Step", self.step, ["S", "Right"], "Train exactly one epoch and show it",
           icon=sp.SP_MediaSkipForward)
+        # A menu shows only an action's first shortcut, unless its text names them after a tab.
+        self.actions["step"].setText("&Step\tS or →")
+        self.actions["step"].setIconText("Step")
         a("reset", "&Reset", self.reset_weights, ["R"],
           "Back to the same initial weights, epoch 0", icon=sp.SP_BrowserReload)
         a("new_seed", "New See&d", self.new_seed, ["N"], "Draw new initial weights (a new seed) and reset")

@@ -286,3 +286,16 @@ def test_the_about_box_gives_the_version(window, dialogs):
     window.actions["about"].trigger()
     title, text = dialogs.infos[-1]
     assert title == "About nnviz" and f"nnviz {__version__}" in text
+
+
+def test_the_training_menu_shows_both_keys_of_step(qtbot, window):
+    training = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Training")
+    step = next(a for a in training.actions() if a is window.actions["step"])
+    # A menu item shows what follows a tab in its text in place of the first shortcut alone.
+    label, keys = step.text().split("\t")
+    assert label == "&Step" and "S" in keys.split() and "→" in keys.split()
+    assert {s.toString() for s in step.shortcuts()} == {"S", "Right"}
+    toolbar_button = window.toolbar.widgetForAction(step)
+    assert toolbar_button.text() == "Step"
+    QTest.keyClick(window, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: window.latest.epoch == 1)
