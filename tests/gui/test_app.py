@@ -75,7 +75,7 @@ def test_an_unknown_data_set_opens_the_window_with_an_error_dialog(tmp_path):
 
 def test_a_bad_csv_keeps_the_good_weights_file_given_with_it(tmp_path):
     bad = tmp_path / "bad.csv"
-    bad.write_text("x1,x2,label\n1,2,3\n")
+    bad.write_text("x1,x2,label\n1,two,0\n")
     good = tmp_path / "good.npz"
     moons = datasets.generate("moons", 40, 0.1, 1, 0.0)
     weights_file.save(good, Network.initialised([2, 3, 1], seed=5), epoch=77, data=moons)
