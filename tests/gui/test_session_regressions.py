@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 
 import imageio.v3 as iio
@@ -71,7 +72,8 @@ def test_the_history_slider_keeps_showing_the_past(qtbot, window):
 
 
 def run_nnviz(*args, timeout=60):
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    # A settings folder of its own: a window that opens must not write the user's settings.
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=tempfile.mkdtemp(prefix="nnviz-test-"))
     t = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "nnviz", *args], capture_output=True, text=True,
                           timeout=timeout, env=env)
