@@ -121,7 +121,7 @@ def test_import_and_export_points(qtbot, window, dialogs, tmp_path):
     assert len(window.latest.data.X) == 3
     assert window.controls.dataset.currentData() == "custom"
     bad = tmp_path / "bad.csv"
-    bad.write_text("x1,x2,label\n0,0,2\n")
+    bad.write_text("x1,x2,label\n0,zero,1\n")  # a label of 2 is a third class now
     dialogs.paths = [str(bad)]
     assert not window.files.import_points()
     assert "line 2" in dialogs.errors[-1][1]
