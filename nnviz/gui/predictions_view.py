@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QRectF, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter
 from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QTableView, QVBoxLayout, QWidget
 
@@ -31,6 +31,9 @@ from nnviz.gui.panel import MUTED, Panel, RichText, State
 BINARY_COLUMNS = ("set", "x1", "x2", "target", "prediction", "rounded", "")
 REGRESSION_COLUMNS = ("set", "x1", "x2", "target", "prediction", "error")
 COLUMNS = BINARY_COLUMNS  # the tutorial's table
+# The usual widest text of each column (a probability column: "0.0000").
+WIDEST = {"set": "train", "x1": "-0.0000", "x2": "-0.0000", "target": "-0.0000", "prediction": "-0.0000",
+          "rounded": "0", "error": "-0.000", "predicted": "0", "": "✓✗"}
 RIGHT = QColor("#1b7837")
 WRONG = QColor("#b2182b")
 
@@ -207,7 +210,10 @@ class PredictionsView(Panel):
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # Each column as wide as its usual widest text, measured once per set of columns (not on
+        # every change): in a narrow dock the numbers stay whole and the table scrolls, instead of
+        # "0.0…".  Wider coordinates (an imported file's) have the column's edge to drag.
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self._fix_columns()
         # A fixed height: a new text repaints the line, and does not resize the dock (and so the main views).
         self.accuracy_label = RichText(lines=1)
@@ -226,26 +232,23 @@ class PredictionsView(Panel):
         self.r_squared = math.nan
         self._data = None
 
+    def sizeHint(self) -> QSize:
+        # A docked panel opens at its size hint: every column whole, beside the vertical scroll bar.
+        margins = self.layout().contentsMargins()
+        width = (sum(self._column_widths()) + self.table.verticalScrollBar().sizeHint().width()
+                 + 2 * self.table.frameWidth() + margins.left() + margins.right())
+        return QSize(width, 480)
+
+    def _column_widths(self) -> list[int]:
+        cell, bold = self.table.fontMetrics(), self.table.horizontalHeader().fontMetrics()
+        # Room for the cell's margins and the header's sort indicator.
+        return [max(cell.horizontalAdvance(WIDEST.get(title, "0.0000")), bold.horizontalAdvance(title)) + 16
+                for title in self.model.columns]
+
     def _fix_columns(self) -> None:
         header = self.table.horizontalHeader()
-        if self.model.kind != "binary":
-            # Many columns in a narrow dock: each as wide as its widest text, scrolling sideways,
-            # rather than squeezed until every number is elided.
-            metrics = self.table.fontMetrics()
-            widest = {"set": "train", "x1": "-0.00000", "x2": "-0.00000", "target": "-0.00000",
-                      "prediction": "prediction", "error": "-0.000", "predicted": "predicted", "": "✓✗"}
-            header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-            header.setStretchLastSection(False)
-            for c, name in enumerate(self.model.columns):
-                text = widest.get(name, "0.0000")
-                header.resizeSection(c, max(metrics.horizontalAdvance(text), metrics.horizontalAdvance(name)) + 14)
-            return
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        if self.model.kind != "regression":
-            # The mark column holds one character: a fixed width, not one measured on every change.
-            last = len(self.model.columns) - 1
-            header.setSectionResizeMode(last, QHeaderView.ResizeMode.Fixed)
-            header.resizeSection(last, self.table.fontMetrics().horizontalAdvance("✓✗") + 12)
+        for column, width in enumerate(self._column_widths()):
+            header.resizeSection(column, width)
 
     def refresh(self, state: State) -> None:
         data, network = state.data, state.network
