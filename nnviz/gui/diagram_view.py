@@ -292,7 +292,7 @@ class DiagramView(QWidget):
             return
         self._layout_key = key
         left, right, top = (64.0, 50.0, 40.0) if self.show_unit_maps else (46.0, 40.0, 34.0)
-        bottom = 40.0 + self._legend_height()
+        bottom = 48.0 + self._legend_height()  # the layer names sit between the units and the caption
         w, h = max(self.width() - left - right, 10), max(self.height() - top - bottom, 10)
         biggest = max(net.layers)
         # Units grow with the room, more so when they carry a map worth reading.
@@ -570,16 +570,15 @@ class DiagramView(QWidget):
             extras = self.extras
             over = f"the {extras.batch} points of the next batch" if extras.batch < extras.points \
                 else f"all {extras.batch} points"
-            return ("Gradients: each line shows dL/dw, how fast the loss grows as that weight grows. "
-                    f"Thicker: a stronger push (thickest {_sci(largest(self.edge_values(mode)))}). "
-                    "Blue: positive, orange: negative. Training moves each weight the other way. "
-                    f"Unit colour: dL/dz summed over {over}." + inside)
+            return (f"Gradients: each line is dL/dw, how fast the loss grows with that weight "
+                    f"(thickest {_sci(largest(self.edge_values(mode)))}). Blue: positive, orange: negative. "
+                    f"Training moves each weight the other way. Unit colour: dL/dz summed over {over}.")
         if mode == UPDATES:
             if self.extras.stops:
                 return "Next update: none. The loss is not a finite number, so training stops here."
-            return ("Next update: each line shows how much the next step changes that weight. "
-                    f"Thicker: a bigger change (thickest {_sci(largest(self.edge_values(mode)))}). "
-                    "Blue: the weight grows, orange: it shrinks. Unit colour: the change to its bias." + inside)
+            return (f"Next update: each line is the change the next step makes to that weight "
+                    f"(thickest {_sci(largest(self.edge_values(mode)))}). Blue: it grows, orange: it shrinks. "
+                    "Unit colour: the change to its bias.")
         waiting = "" if mode == self.mode else f" (the {self.mode} come with the next frame)"
         return ("Weights: thicker lines are larger weights. Blue: positive, orange: negative. "
                 "Unit colour: its bias." + inside + waiting)
