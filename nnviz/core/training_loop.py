@@ -50,6 +50,9 @@ SLOW_MOTION_RATE = 60.0
 # snapshots; the rest goes to building the snapshot and standing aside while the GUI draws it.
 # On a slow or busy machine frames then come less often instead of training nearly stopping.
 TRAINING_SHARE = 0.5
+# ... but never more than this many seconds of training between two snapshots, so that on a very
+# busy machine, or with huge data, the window still follows a dragged point several times a second.
+MAX_OWED_TRAINING = 0.05
 
 
 # -- commands -----------------------------------------------------------------------------
@@ -358,7 +361,8 @@ class TrainingLoop:
         """Seconds still to train before the next snapshot, for training to keep its share at full speed."""
         if self.rate is not None:
             return 0.0
-        return self._overhead * TRAINING_SHARE / (1.0 - TRAINING_SHARE) - self._trained
+        owed = min(self._overhead * TRAINING_SHARE / (1.0 - TRAINING_SHARE), MAX_OWED_TRAINING)
+        return owed - self._trained
 
     def _train(self, n: int) -> None:
         trainer = self.trainer
