@@ -164,6 +164,7 @@ class DiagramView(QWidget):
         self._lut = np.asarray(theme.probability_colormap().getLookupTable(nPts=256, alpha=False), np.uint8)
         self._send_needs = None
         self._needs_sent: DiagramNeeds | None = None
+        self._shown: Shown | None = None  # what the session last gave to draw
         self._past_job: jobs.Job | None = None
         self._past_wanted: tuple | None = None  # (generation, network, data, settings, rng_state) to compute next
         self._generation = 0
@@ -191,9 +192,15 @@ class DiagramView(QWidget):
         if self._send_needs is not None and needs != self._needs_sent:
             self._needs_sent = needs
             self._send_needs(needs)
+        # Live snapshots will carry the new numbers; a past epoch gets them from a job.
+        shown = self._shown
+        if (needs.gradients and shown is not None and shown.past and shown.network is self.network
+                and (self.extras is None or self.extras.gradient is None)):
+            self._compute_past(shown)
 
     def show_state(self, shown: Shown) -> None:
         """Draw what the session shows: a live snapshot (with what it carries) or a past epoch."""
+        self._shown = shown
         snap = shown.snapshot
         if snap is not None and snap.diagram is not None and snap.diagram.bounds is not None:
             self.set_plane(snap.diagram.bounds)

@@ -230,11 +230,16 @@ def test_a_past_epoch_gets_its_own_gradients(qtbot, window):
     window.learning.docks["history"].show()
     history = window.learning.history
     qtbot.waitUntil(lambda: history.history is not None and len(history.history) > 50, timeout=5000)
-    QTest.keyClick(diagram, Qt.Key.Key_G)  # the View menu's shortcut
-    past = history.scrub_to_epoch(20)
-    qtbot.waitUntil(lambda: window.session.showing_past and shows(window, GRADIENTS), timeout=5000)
-    net, data = diagram.network, window.session.data
-    assert diagram.epoch == past.epoch
+    history.scrub_to_epoch(40)
+    qtbot.waitUntil(lambda: window.session.showing_past and diagram.epoch == window.session.shown().epoch,
+                    timeout=5000)
+    QTest.keyClick(diagram, Qt.Key.Key_G)  # the View menu's shortcut, while the past epoch is shown
+    qtbot.waitUntil(lambda: shows(window, GRADIENTS), timeout=5000)
+    data = window.session.data
+    assert_drawn_by(diagram, flat_weights_of(diagram.network, diagram.network.gradient(data.X, data.y)))
+    past = history.scrub_to_epoch(20)  # another past epoch, in gradient mode
+    qtbot.waitUntil(lambda: diagram.epoch == past.epoch and shows(window, GRADIENTS), timeout=5000)
+    net = diagram.network
     np.testing.assert_allclose(net.params, past.network.params)
     assert_drawn_by(diagram, flat_weights_of(net, net.gradient(data.X, data.y)))
     assert not np.allclose(net.params, window.latest.network.params)  # not the live network's numbers
