@@ -145,7 +145,8 @@ def paint_diagram(p: QPainter, rect: QRectF, network: Network,
     pos = [[QPointF(xs[k], y) for y in ys(n)] for k, n in enumerate(layers)]
     shown = network.W
     if gradient is not None:
-        flat = Network(network.layers, network.activation, network.output_activation, network.loss, gradient)
+        flat = network.copy()  # the same architecture, features and all, holding the gradient
+        flat.params[:] = gradient
         shown = flat.W
     biggest = max(float(np.nan_to_num(np.abs(W)).max()) for W in shown) or 1.0
     for k, W in enumerate(shown):

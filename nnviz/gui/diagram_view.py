@@ -507,10 +507,10 @@ class DiagramView(QWidget):
         p.setFont(font)
         for u, (x, y) in enumerate(self.nodes[0].tolist()):
             p.drawText(QRectF(x - r - 40, y - 10, 34, 20),
-                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, unit_name(0, u, n_layers))
-        for x, y in self.nodes[-1].tolist():
+                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, unit_name(0, u, n_layers, net))
+        for u, (x, y) in enumerate(self.nodes[-1].tolist()):
             p.drawText(QRectF(x + r + 5, y - 10, 34, 20),
-                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, "ŷ")
+                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, unit_name(n_layers - 1, u, n_layers, net))
 
     def _small_font(self) -> QFont:
         font = QFont(self.font())
@@ -755,14 +755,14 @@ class DiagramView(QWidget):
         if item[0] == "edge":
             _, k, i, j = item
             value = float(net.W[k][i, j])
-            return (f"weight W{k + 1}[{i}, {j}]: {unit_name(k, i, n_layers)} → {unit_name(k + 1, j, n_layers)}\n"
+            return (f"weight W{k + 1}[{i}, {j}]: {unit_name(k, i, n_layers, net)} → {unit_name(k + 1, j, n_layers, net)}\n"
                     f"value {value:+.6f}{self._mode_value(self._edge_number(k, i, j), 'edge')}\n"
                     "click to type a new value")
         _, k, u = item
         if k == 0:
-            return f"input {unit_name(0, u, n_layers)}: the point's {'first' if u == 0 else 'second'} coordinate"
+            return f"input {unit_name(0, u, n_layers, net)}: what the network is given about each point"
         value = float(net.b[k - 1][0, u])
-        return (f"unit {unit_name(k, u, n_layers)} ({net.output_activation if k == n_layers - 1 else net.activation})\n"
+        return (f"unit {unit_name(k, u, n_layers, net)} ({net.output_activation if k == n_layers - 1 else net.activation})\n"
                 f"bias b{k}[0, {u}]: {value:+.6f}{self._mode_value((k - 1, u), 'node')}\nclick to type a new bias")
 
     def _mode_value(self, where, kind: str) -> str:

@@ -302,3 +302,27 @@ def test_the_three_modes_are_in_the_view_menu_and_the_help(qtbot, window, dialog
     window.actions["help_keys"].trigger()
     help_text = dialogs.infos[-1][1]
     assert "W / G / D" in help_text and "animate each Step" in help_text
+
+
+def test_a_softmax_network_with_feature_inputs_is_drawn_in_every_mode(qtbot):
+    from nnviz.core import datasets
+    from nnviz.core.trainer import TrainSettings
+    from nnviz.core.unit_maps import diagram_extras
+
+    features = ("x1", "x2", "x1^2", "x2^2", "x1*x2")
+    net = Network.initialised([5, 6, 3], "tanh", "softmax", "ce", init="xavier", seed=3, features=features)
+    data = datasets.generate("spiral", n=90, classes=3, seed=1)
+    view = DiagramView()
+    qtbot.addWidget(view)
+    view.resize(520, 420)
+    extras = diagram_extras(net, data, TrainSettings(), (-2.0, 2.0, -2.0, 2.0), view.needs().__class__(
+        maps=True, gradients=True, palette=view._lut), None, None)
+    view.set_network(net, extras, 5)
+    gradient = flat_weights_of(net, net.gradient(data.X, data.y))
+    for mode in (WEIGHTS, GRADIENTS, UPDATES):
+        view.set_mode(mode)
+        assert not view.grab().isNull()
+        assert len(view.edge_values()) == 5 * 6 + 6 * 3 == len(view.segments)
+    view.set_mode(GRADIENTS)
+    assert_drawn_by(view, gradient)
+    assert [len(v) for v in view.unit_values()] == [6, 3]
