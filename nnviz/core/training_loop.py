@@ -38,6 +38,7 @@ from nnviz.core.network import Network
 from nnviz.core.optimizers import Optimizer
 from nnviz.core.plane import Bounds, PlaneSampler, square_bounds
 from nnviz.core.trainer import Trainer, TrainSettings
+from nnviz.core.unit_maps import NOTHING, DiagramExtras, DiagramNeeds, diagram_extras
 
 FRAME_SECONDS = 1 / 60
 CHUNK_SECONDS = 0.002
@@ -45,6 +46,13 @@ CHUNK_SECONDS = 0.002
 GUI_FRAME_WAIT = 0.03
 # At or below this many epochs per second every epoch is shown.
 SLOW_MOTION_RATE = 60.0
+# At full speed, training gets at least this share of the training thread's time between two
+# snapshots; the rest goes to building the snapshot and standing aside while the GUI draws it.
+# On a slow or busy machine frames then come less often instead of training nearly stopping.
+TRAINING_SHARE = 0.5
+# ... but never more than this many seconds of training between two snapshots, so that on a very
+# busy machine, or with huge data, the window still follows a dragged point several times a second.
+MAX_OWED_TRAINING = 0.05
 
 
 # -- commands -----------------------------------------------------------------------------
@@ -111,14 +119,31 @@ class SetPlane:
 
 
 @dataclass(frozen=True)
+class SetDiagramNeeds:
+    """What the network diagram shows besides the weights (computed for each snapshot from now on).
+
+    It changes what snapshots carry, not the session, so it is not counted
+    among the commands a snapshot echoes (``Snapshot.commands_applied``).
+    """
+
+    needs: DiagramNeeds
+    counted = False
+
+
+@dataclass(frozen=True)
 class Stop:
     pass
 
 
-Command = Load | Play | Pause | Step | SetSpeed | SetSettings | SetData | SetParam | SetPlane | Stop
+Command = Load | Play | Pause | Step | SetSpeed | SetSettings | SetData | SetParam | SetPlane | SetDiagramNeeds | Stop
 
 # Commands that act at once even while Step epochs are still to run.
-_INTERRUPTING = (Step, Pause, Stop, Load, SetSpeed, SetPlane)
+_INTERRUPTING = (Step, Pause, Stop, Load, SetSpeed, SetPlane, SetDiagramNeeds)
+
+
+def counted(command: Command) -> bool:
+    """Whether ``command`` counts towards ``Snapshot.commands_applied``."""
+    return getattr(command, "counted", True)
 
 
 # -- snapshots ------------------------------------------------------------------------------
@@ -146,6 +171,7 @@ class Snapshot:
     optimizer: Optimizer  # a copy: momentum's velocity, Adam's moments
     rng_state: dict  # the mini-batch shuffler's state
     message: str | None = None  # why training stopped, when it stopped by itself
+    diagram: DiagramExtras | None = None  # what the diagram asked for (``SetDiagramNeeds``), if anything
 
 
 class TrainingLoop:
@@ -170,6 +196,7 @@ class TrainingLoop:
         self.run_id = 0
         self.sampler = PlaneSampler(resolution)
         self.bounds: Bounds | None = None  # set by the GUI to what its view shows
+        self.diagram_needs: DiagramNeeds = NOTHING
         self.running = False
         self.steps = 0
         self.rate: float | None = None
@@ -185,6 +212,8 @@ class TrainingLoop:
         self._speed_samples: deque = deque()
         self._epochs_per_s_estimate = 1000.0
         self._last_publish = -math.inf
+        self._overhead = 0.0  # seconds since the last snapshot spent building it and waiting for the GUI
+        self._trained = 0.0  # seconds spent training since the last snapshot
         self.on_running_changed: Callable[[bool], None] = lambda running: None
 
     # -- commands -------------------------------------------------------------------------
@@ -201,7 +230,7 @@ class TrainingLoop:
             if self.steps > 0 and not isinstance(cmd, _INTERRUPTING):
                 self._held = pending[i:]
                 break
-            self.applied += 1
+            self.applied += counted(cmd)
             if isinstance(cmd, Stop):
                 self._set_running(False)
                 return False
@@ -229,6 +258,9 @@ class TrainingLoop:
             return
         if isinstance(cmd, SetPlane):
             self.bounds = tuple(float(v) for v in cmd.bounds)
+            return
+        if isinstance(cmd, SetDiagramNeeds):
+            self.diagram_needs = cmd.needs
             return
         trainer = self.trainer
         if isinstance(cmd, Play):
@@ -293,10 +325,13 @@ class TrainingLoop:
             if n == 0:
                 return wait
             # Let a frame being drawn finish first (bounded, should the GUI never say so).
+            waited = self.clock()
             self.gate.wait_gui_free(GUI_FRAME_WAIT)
+            self._overhead += self.clock() - waited
             self._train(n)
             now = self.clock()
-        if self._dirty and (slow or not self.running or now - self._last_publish >= FRAME_SECONDS):
+        if self._dirty and (slow or not self.running or (now - self._last_publish >= FRAME_SECONDS
+                                                          and self._owed_training() <= 0)):
             self._publish_if_free(now)
         if self.training:
             return 0.0
@@ -306,8 +341,9 @@ class TrainingLoop:
         """How many epochs to train now, or (0, seconds to wait) when the next is not due yet."""
         if self.steps > 0:
             return 1, 0.0
-        # A chunk never runs past the next frame, so frames leave on time.
-        seconds = min(CHUNK_SECONDS, max(self._last_publish + FRAME_SECONDS - now, 0.0002))
+        # A chunk never runs past the next frame, so frames leave on time, unless training is owed its share.
+        until_frame = max(self._last_publish + FRAME_SECONDS - now, self._owed_training())
+        seconds = min(CHUNK_SECONDS, max(until_frame, 0.0002))
         chunk = max(1, int(self._epochs_per_s_estimate * seconds))
         if self.rate is None:
             return chunk, 0.0
@@ -320,6 +356,13 @@ class TrainingLoop:
             self._rate_clock = (now, self.trainer.epoch)
             due = 1
         return min(due, chunk), 0.0
+
+    def _owed_training(self) -> float:
+        """Seconds still to train before the next snapshot, for training to keep its share at full speed."""
+        if self.rate is not None:
+            return 0.0
+        owed = min(self._overhead * TRAINING_SHARE / (1.0 - TRAINING_SHARE), MAX_OWED_TRAINING)
+        return owed - self._trained
 
     def _train(self, n: int) -> None:
         trainer = self.trainer
@@ -337,6 +380,7 @@ class TrainingLoop:
         finally:
             self._collect_losses()
         elapsed = self.clock() - t
+        self._trained += elapsed
         if self.steps > 0:
             self.steps -= 1
         if elapsed > 0:
@@ -369,7 +413,9 @@ class TrainingLoop:
     def _publish_if_free(self, now: float) -> bool:
         if not self.gate.is_free():
             return False
-        self.gate.publish(self.snapshot())
+        snap = self.snapshot()
+        self._overhead, self._trained = max(self.clock() - now, 0.0), 0.0
+        self.gate.publish(snap)
         self._dirty = False
         self._last_publish = now
         return True
@@ -390,6 +436,11 @@ class TrainingLoop:
         weights_loss, train_accuracy = network.evaluate(data.X, data.y, stop=self.interrupted)
         test_accuracy = network.evaluate(data.X_test, data.y_test, stop=self.interrupted)[1]
         bounds = self.bounds or square_bounds(data)
+        needs = self.diagram_needs
+        optimizer = trainer.optimizer.copy()
+        rng_state = trainer.rng_state
+        diagram = diagram_extras(network, data, trainer.settings, bounds, needs, optimizer, rng_state) \
+            if needs.any else None
         return Snapshot(
             run=self.run_id,
             epoch=trainer.epoch,
@@ -408,7 +459,8 @@ class TrainingLoop:
             epochs_per_s=self.epochs_per_s(),
             running=self.training,
             commands_applied=self.applied,
-            optimizer=trainer.optimizer.copy(),
-            rng_state=trainer.rng_state,
+            optimizer=optimizer,
+            rng_state=rng_state,
             message=self.message,
+            diagram=diagram,
         )

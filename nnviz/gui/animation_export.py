@@ -55,6 +55,9 @@ class Frame:
     epoch: int  # the snapshot's epoch (what the frame shows)
 
 
+DIAGRAM_MODES = {"Weights": "weights", "Gradients (dL/dw)": "gradients"}
+
+
 @dataclass
 class Movie:
     """Everything an export needs, copied so the GUI may go on changing its own state."""
@@ -64,6 +67,7 @@ class Movie:
     data: Dataset
     curve_epochs: np.ndarray  # the loss curve drawn under the frames
     curve_losses: np.ndarray
+    diagram_mode: str = "weights"  # or "gradients": each line's dL/dw over every training point
 
 
 def plan_frames(history: SnapshotHistory, first: int, last: int, count: int) -> list[Frame]:
@@ -79,11 +83,11 @@ def plan_frames(history: SnapshotHistory, first: int, last: int, count: int) -> 
     return frames
 
 
-def make_movie(history: SnapshotHistory, data: Dataset, frames: list[Frame]) -> Movie:
+def make_movie(history: SnapshotHistory, data: Dataset, frames: list[Frame], diagram_mode: str = "weights") -> Movie:
     networks = {f.index: history.network(f.index) for f in frames}
     finite = np.isfinite(history.losses) & (history.losses > 0)
     return Movie([networks[f.index] for f in frames], [f.epoch for f in frames], data.copy(),
-                 history.epochs[finite].copy(), history.losses[finite].copy())
+                 history.epochs[finite].copy(), history.losses[finite].copy(), diagram_mode)
 
 
 # -- painting ---------------------------------------------------------------------
@@ -147,7 +151,11 @@ def paint_boundary(p: QPainter, rect: QRectF, network: Network, data: Dataset) -
 
 
 def paint_diagram(p: QPainter, rect: QRectF, network: Network,
-                  cancelled: Callable[[], bool] = _never) -> None:
+                  cancelled: Callable[[], bool] = _never, gradient: np.ndarray | None = None) -> None:
+    """The network's units and lines; with ``gradient`` (laid out like params) the lines show it instead.
+
+    Weights are scaled to the largest |w|, gradients to the largest |dL/dw| (as in the window).
+    """
     layers = network.layers
     n_layers = len(layers)
     xs = [rect.x() + rect.width() * (k + 0.5) / n_layers for k in range(n_layers)]
@@ -158,8 +166,13 @@ def paint_diagram(p: QPainter, rect: QRectF, network: Network,
         return [top + gap * i for i in range(n)]
 
     pos = [[QPointF(xs[k], y) for y in ys(n)] for k, n in enumerate(layers)]
-    biggest = max(float(np.abs(W).max()) for W in network.W) or 1.0
-    for k, W in enumerate(network.W):
+    shown = network.W
+    if gradient is not None:
+        flat = network.copy()  # the same architecture, features and all, holding the gradient
+        flat.params[:] = gradient
+        shown = flat.W
+    biggest = max(float(np.nan_to_num(np.abs(W)).max()) for W in shown) or 1.0
+    for k, W in enumerate(shown):
         if cancelled():  # 64 x 64 lines per layer take a while
             raise ExportCancelled
         for i in range(W.shape[0]):
@@ -278,7 +291,15 @@ def render_frame(movie: Movie, i: int, cancelled: Callable[[], bool] = _never) -
         paint_boundary(p, QRectF(8, top, panel, height), network, movie.data)
         if cancelled():
             raise ExportCancelled
-        paint_diagram(p, QRectF(16 + panel, top, panel, height), network, cancelled)
+        gradient = None
+        if movie.diagram_mode == "gradients":
+            with np.errstate(all="ignore"):
+                gradient = network.gradient(movie.data.X, movie.data.y)
+        paint_diagram(p, QRectF(16 + panel, top, panel, height), network, cancelled, gradient)
+        p.setPen(QColor(theme.MUTED))
+        p.setFont(small)
+        p.drawText(QRectF(16 + panel, top + height - 16, panel, 16), Qt.AlignmentFlag.AlignHCenter,
+                   "lines: dL/dw (blue +, orange −)" if gradient is not None else "lines: weights (blue +, orange −)")
         if cancelled():
             raise ExportCancelled
         paint_loss(p, QRectF(24 + 2 * panel, top, panel, height), movie.curve_epochs, movie.curve_losses, epoch)
@@ -405,6 +426,9 @@ class ExportDialog(QDialog):
         self.last = self._spin(0, last, last)
         self.frames = self._spin(1, MAX_FRAMES, min(120, max(1, len(history))))
         self.fps = self._spin(1, 60, 15)
+        self.diagram_mode = QComboBox()
+        self.diagram_mode.addItems(list(DIAGRAM_MODES))
+        self.diagram_mode.setToolTip("What the lines of the network diagram show in each frame")
         self.format = QComboBox()
         self.format.addItems(list(FORMATS))
         self.format.currentTextChanged.connect(self._format_changed)
@@ -423,13 +447,15 @@ class ExportDialog(QDialog):
         form.addRow("To epoch", self.last)
         form.addRow("Frames", self.frames)
         form.addRow("Frames per second", self.fps)
+        form.addRow("Diagram lines", self.diagram_mode)
         form.addRow("Format", self.format)
         form.addRow("File", row)
         form.addRow(self.progress_bar)
         form.addRow(self.message)
         form.setRowVisible(self.progress_bar, False)  # rows, not only widgets: no empty gap
         form.setRowVisible(self.message, False)
-        self._inputs = (self.first, self.last, self.frames, self.fps, self.format, self.path, browse)
+        self._inputs = (self.first, self.last, self.frames, self.fps, self.diagram_mode, self.format, self.path,
+                        browse)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.export_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.export_button.setText("Export")
@@ -478,7 +504,7 @@ class ExportDialog(QDialog):
             self._say("There are no snapshots to export yet.")
             return
         self.path.setText(path)
-        movie = make_movie(self.history, self.data, frames)
+        movie = make_movie(self.history, self.data, frames, DIAGRAM_MODES[self.diagram_mode.currentText()])
         fps = float(self.fps.value())
         self.result_frames, self.error, self._planned = None, None, len(frames)
         self.job = jobs.Job(lambda job: export_animation(path, movie, fps, job),

@@ -41,6 +41,7 @@ from nnviz.core.session import DataChange, FileState, RunStart, Shown
 from nnviz.gui import jobs, theme
 from nnviz.gui.boundary_view import BoundaryView
 from nnviz.gui.controls import DEFAULT_SPEED, SPEEDS, ControlsPanel
+from nnviz.gui.diagram_view import HELP as DIAGRAM_HELP
 from nnviz.gui.diagram_view import DiagramView
 from nnviz.gui.dialogs import Dialogs
 from nnviz.gui.file_actions import FileActions
@@ -122,6 +123,7 @@ class MainWindow(QMainWindow):
         self.loss_view.set_log_scale(self.store.bool_value("view/log_scale", True))
         self.diagram.set_show_unit_maps(self.store.bool_value("view/unit_maps", True))
         self.unit_maps_action.setChecked(self.diagram.show_unit_maps)
+        self.diagram.attach(self.worker.set_diagram_needs)  # snapshots carry what the diagram shows
         # Docked before the saved layout is restored, so the layout can place them.
         self.learning = LearningPanels(self.model, self.add_panel, self.diagram, self.loss_view)
         self._build_lessons()
@@ -333,6 +335,9 @@ class MainWindow(QMainWindow):
         self.view_menu = bar.addMenu("&View")
         self.view_menu.addAction(self.log_scale_action)
         self.view_menu.addAction(self.unit_maps_action)
+        for action in self.diagram.menu_actions(self):  # the diagram's modes and its step animation
+            self.view_menu.addAction(action)
+            self.addAction(action)
         self.view_menu.addAction(acts["fit_view"])
         self.view_menu.addSeparator()
         toggle = self.controls_dock.toggleViewAction()
@@ -548,7 +553,7 @@ class MainWindow(QMainWindow):
         if image is not None:
             self.boundary.set_image(image, bounds, shown.network.regression)
             self.diagram.set_plane(bounds)
-        self.diagram.set_network(shown.network)
+        self.diagram.show_state(shown)
         self.loss_view.set_marker(shown.epoch if shown.past else None)
         self._show_click(shown.network)
         if snap is not None:
@@ -781,7 +786,7 @@ class MainWindow(QMainWindow):
         self.dialogs.info(self, "Keyboard and mouse", (
             "Training\n  Space  play / pause\n  S or Right  one epoch\n  R  reset to the initial weights\n"
             "  N  new seed\n  [ and ]  slower / faster\n\n"
-            "Views\n  L  log-scale loss axis\n  U  unit output maps in the diagram\n"
+            "Views\n  L  log-scale loss axis\n  U  unit output maps in the diagram\n" + DIAGRAM_HELP +
             "  Ctrl+0  fit the decision boundary view to the data\n" + panels
             + "  Ctrl+Shift+L  Lessons\n\n"
             "Files\n  Ctrl+N  new   Ctrl+O  open   Ctrl+S  save   Ctrl+Shift+S  save as   Ctrl+Q  quit\n\n"

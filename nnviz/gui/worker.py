@@ -29,7 +29,8 @@ from PySide6.QtCore import QThread, Signal
 
 from nnviz.core.frame_gate import FrameGate
 from nnviz.core.errors import Interrupted
-from nnviz.core.training_loop import Command, Snapshot, Stop, TrainingLoop
+from nnviz.core.training_loop import Command, SetDiagramNeeds, Snapshot, Stop, TrainingLoop, counted
+from nnviz.core.unit_maps import DiagramNeeds
 from nnviz.gui import gil
 
 # Measured in benchmarks/gui.py: at the default 5 ms a GUI frame that needs
@@ -51,8 +52,12 @@ class TrainingWorker(QThread):
 
     # -- the GUI thread ------------------------------------------------------------------
     def send(self, command: Command) -> None:
-        self.commands_sent += 1
+        self.commands_sent += counted(command)
         self._commands.put(command)
+
+    def set_diagram_needs(self, needs: DiagramNeeds) -> None:
+        """What the diagram shows besides the weights: snapshots carry it from the next one on."""
+        self.send(SetDiagramNeeds(needs))
 
     def in_sync(self, snap: Snapshot) -> bool:
         """True when ``snap`` was taken after every command sent so far had taken effect."""

@@ -204,3 +204,72 @@ def test_a_gate_of_lists_keeps_every_item_until_taken_and_tells_once():
     assert told == [1] and gate.take() is None
     gate.add([4])
     assert told == [1, 1] and gate.take() == [4]
+
+
+# -- what the diagram asks for, and training's share of the time ------------------------------
+from nnviz.core.training_loop import TRAINING_SHARE, SetDiagramNeeds, counted  # noqa: E402
+from nnviz.core.unit_maps import DiagramNeeds, coloured_unit_maps  # noqa: E402
+
+
+def test_snapshots_carry_the_diagrams_numbers_only_when_asked_and_the_request_is_not_counted():
+    loop, gate, clock = make()
+    loop.apply([Load(1, tutorial(), datasets.xor(), TrainSettings()), Step(3)])
+    snaps = run_until_idle(loop, gate, clock)
+    assert all(s.diagram is None for s in snaps)
+    applied = snaps[-1].commands_applied
+    palette = np.stack([np.arange(256)] * 3, axis=1).astype(np.uint8)
+    needs = SetDiagramNeeds(DiagramNeeds(maps=True, gradients=True, palette=palette))
+    assert not counted(needs)
+    loop.apply([needs])
+    snap = run_until_idle(loop, gate, clock)[-1]  # a new snapshot, without training
+    assert snap.epoch == 3 and snap.commands_applied == applied
+    net, data = snap.network, snap.data
+    np.testing.assert_allclose(snap.diagram.gradient, net.gradient(data.X, data.y), rtol=1e-9, atol=1e-15)
+    np.testing.assert_allclose(snap.diagram.step, -1.0 * snap.diagram.gradient)  # SGD, lr 1
+    for got, expected in zip(snap.diagram.maps, coloured_unit_maps(net, snap.bounds, palette)):
+        np.testing.assert_array_equal(got, expected)
+    hidden = net.forward(data.X)[1][0]
+    np.testing.assert_allclose(snap.diagram.activations[0], hidden.mean(axis=0))
+    loop.apply([SetDiagramNeeds(DiagramNeeds())])
+    assert run_until_idle(loop, gate, clock)[-1].diagram is None
+
+
+class SlowGui(FrameGate):
+    """A GUI that takes ``seconds`` of the fake clock to draw each snapshot."""
+
+    def __init__(self, clock, seconds: float) -> None:
+        super().__init__()
+        self.clock, self.seconds, self.drawing = clock, seconds, False
+
+    def publish(self, item) -> None:
+        super().publish(item)
+        self.drawing = True
+
+    def wait_gui_free(self, timeout: float) -> None:
+        if self.drawing:
+            self.clock.now += min(self.seconds, timeout)
+            self.drawing = False
+
+
+def test_at_full_speed_training_keeps_its_share_however_slow_the_frames(monkeypatch):
+    clock = FakeClock()
+    epoch_seconds = 1e-4
+    run = Trainer.run
+
+    def timed_run(self, epochs, interrupted=None):
+        clock.now += epochs * epoch_seconds
+        return run(self, epochs, interrupted)
+
+    monkeypatch.setattr(Trainer, "run", timed_run)
+    for frame_seconds in (0.004, 0.025):
+        gate = SlowGui(clock, frame_seconds)
+        loop = TrainingLoop(gate, clock=clock, resolution=8)
+        loop.apply([Load(1, tutorial(), datasets.xor(), TrainSettings()), Play()])
+        start, published = clock.now, 0
+        while clock.now - start < 0.5:
+            wait = loop.tick()  # before reading the clock: the tick moves it
+            clock.now += wait or 0.0
+            published += gate.take() is not None
+        share = loop.trainer.epoch * epoch_seconds / (clock.now - start)
+        assert share >= TRAINING_SHARE * 0.95
+        assert published >= 0.5 / max(FRAME_SECONDS, 2.2 * frame_seconds)  # frames still come
