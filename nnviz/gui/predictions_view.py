@@ -34,6 +34,7 @@ COLUMNS = BINARY_COLUMNS  # the tutorial's table
 # The usual widest text of each column (a probability column: "0.0000").
 WIDEST = {"set": "train", "x1": "-0.0000", "x2": "-0.0000", "target": "-0.0000", "prediction": "-0.0000",
           "rounded": "0", "error": "-0.000", "predicted": "0", "": "✓✗"}
+MAX_HINT_WIDTH = 420  # pixels of columns the panel asks for at most (the tutorial's seven fit)
 RIGHT = QColor("#1b7837")
 WRONG = QColor("#b2182b")
 
@@ -235,7 +236,10 @@ class PredictionsView(Panel):
     def sizeHint(self) -> QSize:
         # A docked panel opens at its size hint: every column whole, beside the vertical scroll bar.
         margins = self.layout().contentsMargins()
-        width = (sum(self._column_widths()) + self.table.verticalScrollBar().sizeHint().width()
+        # With a probability per class the columns run wide: past MAX_HINT_WIDTH the table scrolls
+        # sideways rather than crush the main views.
+        columns = min(sum(self._column_widths()), MAX_HINT_WIDTH)
+        width = (columns + self.table.verticalScrollBar().sizeHint().width()
                  + 2 * self.table.frameWidth() + margins.left() + margins.right())
         return QSize(width, 480)
 
