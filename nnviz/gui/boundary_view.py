@@ -36,6 +36,7 @@ from nnviz.core.plane import Bounds, grow_bounds
 from nnviz.gui import theme
 
 POINT_SIZE = 11
+LEVEL_LIMIT = 1e30  # a regression's colour scale ends within this (float32 reaches 3e38)
 VALUE_STYLES = 64  # colours a regression's points are drawn in: finer than the eye tells apart
 
 
@@ -444,7 +445,9 @@ class BoundaryView(pg.PlotWidget):
         if regression:
             self._set_look("values", 0)
             lo, hi = self.value_levels if self.value_levels is not None else (0.0, 1.0)
-            self.image.setImage(image, autoLevels=False, levels=(lo, hi))
+            # Within the scale's ends, as a new array: pyqtgraph scales the image by 256 / (hi - lo) in
+            # float32, which a diverged network's huge values (or a narrow scale) would overflow.
+            self.image.setImage(np.clip(image, lo, hi, dtype=np.float32), autoLevels=False, levels=(lo, hi))
         elif image.ndim == 3:
             # Colours made here, per frame: one argmax and a lookup over the pixels, none per class.
             self._set_look("classes", image.shape[2])
@@ -487,11 +490,12 @@ class BoundaryView(pg.PlotWidget):
     def _update_value_levels(self, data: Dataset, reset: bool) -> None:
         """The regression colour scale: the targets' range, fixed for a data set (edits only widen it)."""
         targets = np.concatenate([data.y.ravel(), data.y_test.ravel()])
-        lo, hi = float(targets.min()), float(targets.max())
+        # Within float32's reach, which the image and the colour bar are drawn in.
+        lo, hi = (float(np.clip(v, -LEVEL_LIMIT, LEVEL_LIMIT)) for v in (targets.min(), targets.max()))
         if not reset and self.value_levels is not None:
             lo, hi = min(lo, self.value_levels[0]), max(hi, self.value_levels[1])
-        if hi - lo < 1e-9:  # every target the same: a scale around it
-            lo, hi = lo - 1.0, hi + 1.0
+        if hi - lo < 1e-6 * max(1.0, abs(lo), abs(hi)):  # every target the same: a scale around it
+            lo, hi = lo - max(1.0, abs(lo)), hi + max(1.0, abs(hi))
         if (lo, hi) != self.value_levels:
             self.value_levels = (lo, hi)
             if self.look == "values":

@@ -37,7 +37,7 @@ from nnviz.core.datasets import MAX_CLASSES, Dataset
 from nnviz.core.errors import NnvizError
 from nnviz.core.plane import PlaneSampler
 from nnviz.core.setup import DataSpec
-from nnviz.core.session import DataChange, FileState, RunStart, Shown
+from nnviz.core.session import COORDINATE_LIMIT, DataChange, FileState, RunStart, Shown
 from nnviz.gui import jobs, theme
 from nnviz.gui.boundary_view import BoundaryView
 from nnviz.gui.controls import DEFAULT_SPEED, SPEEDS, ControlsPanel
@@ -721,9 +721,9 @@ class MainWindow(QMainWindow):
             network = self.session.shown().network
             with np.errstate(all="ignore"):
                 target = float(network.predict(np.array([[x, y]]))[0, 0])
-            if not math.isfinite(target):
-                self.statusBar().showMessage("The network predicts no number there (it diverged): "
-                                             "reset it first", 5000)
+            if not (math.isfinite(target) and abs(target) <= COORDINATE_LIMIT):
+                self.statusBar().showMessage(f"The network predicts {target:g} there: too far off to be a "
+                                             "point's target (it diverged). Reset it first", 5000)
                 return
             self._edit(edits.add_point, (x, y), target, text="Add point")
             return

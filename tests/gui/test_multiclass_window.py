@@ -355,3 +355,25 @@ def test_the_diagram_names_k_outputs_and_maps_each_in_its_class_colour(qtbot, wi
     expected = theme.class_shade(theme.class_tints(3)[1], p[1])
     shown = maps[1].pixelColor(0, 0)
     assert [shown.red(), shown.green(), shown.blue()] == pytest.approx(list(expected), abs=1.01)
+
+
+@pytest.mark.parametrize("targets", [[0.5, 0.5, 0.5], [1e-7, 1.00000001e-7, 1e-7], [-1e300, 0.0, 1e300]])
+def test_a_diverged_regression_or_odd_targets_paint_without_overflow(qtbot, targets):
+    from nnviz.core.datasets import Dataset
+    from nnviz.gui.boundary_view import BoundaryView
+
+    view = BoundaryView()
+    qtbot.addWidget(view)
+    view.resize(400, 400)
+    view.show()
+    data = Dataset(np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]), np.array(targets).reshape(-1, 1),
+                   task="regression")
+    view.set_data(data)
+    lo, hi = view.colour_bar.levels() if view.look == "values" else view.value_levels
+    assert lo < hi and lo <= min(max(t, -1e30) for t in targets) and hi >= max(min(t, 1e30) for t in targets)
+    image = np.full((160, 160), 1e30, np.float32)  # what a diverged network's plane holds
+    image[0] = -1e30
+    view.set_image(image, (0.0, 1.0, 0.0, 1.0), regression=True)
+    view.image.render()  # warnings are errors here: an overflow would fail the test
+    assert view.image.image.max() <= view.value_levels[1] and view.image.image.min() >= view.value_levels[0]
+    assert not view.grab().isNull()
