@@ -198,8 +198,13 @@ def random_directions(network: Network, seed: int) -> Directions:
     return Directions(np.stack([filter_normalised(network, seed), filter_normalised(network, seed + 1)]), "random")
 
 
-def pca_directions(network: Network, trajectory: np.ndarray, epochs: np.ndarray | None = None) -> Directions:
+def pca_directions(network: Network, trajectory: np.ndarray, epochs: np.ndarray | None = None,
+                   max_rows: int | None = None) -> Directions:
     """The top two principal directions of ``trajectory − θ`` (one snapshot's params per row).
+
+    With ``max_rows``, the directions come from that many snapshots chosen
+    evenly (the SVD's cost grows with the square of the rows); every
+    snapshot is still projected onto them.
 
     Each direction is scaled so that the farthest snapshot lies at
     ``PATH_REACH`` along it; the snapshots' coordinates in the plane come with
@@ -211,7 +216,10 @@ def pca_directions(network: Network, trajectory: np.ndarray, epochs: np.ndarray 
     if len(trajectory) < 2 or not np.all(np.isfinite(diffs)) or not np.any(diffs):
         raise ConfigError("the training path needs at least two different snapshots in the history: "
                           "train a little first, or use random directions")
-    _, s, vt = np.linalg.svd(diffs, full_matrices=False)
+    rows = diffs
+    if max_rows is not None and len(diffs) > max_rows:
+        rows = diffs[np.unique(np.linspace(0, len(diffs) - 1, max_rows).round().astype(int))]
+    _, s, vt = np.linalg.svd(rows, full_matrices=False)
     units = [vt[0]]
     if len(s) > 1 and s[1] > s[0] * 1e-9:
         units.append(vt[1])
