@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnviz.core import activations
+from nnviz.core import activations, losses
 from nnviz.core.datasets import Dataset
 from nnviz.core.network import Network
 from nnviz.core.plane import Bounds, square_bounds
@@ -144,6 +144,35 @@ def decision_line(network: Network, projection: Projection) -> tuple[np.ndarray,
     return normal, offset
 
 
+def output_over_plane(network: Network, projection: Projection, rect: Bounds, resolution: int = 128) -> np.ndarray:
+    """The output's P(class 1) over ``rect`` of the last hidden layer's 2-D view, row 0 at ymin (float32).
+
+    Each pixel is the hidden vector ``mean + basis @ p`` fed to the output
+    layer: the colours the boundary view shows, drawn in the hidden space.
+    """
+    xmin, xmax, ymin, ymax = rect
+    xs = np.linspace(xmin, xmax, resolution)
+    ys = np.linspace(ymin, ymax, resolution)
+    gx, gy = np.meshgrid(xs, ys)
+    hidden = projection.mean + np.column_stack([gx.ravel(), gy.ravel()]) @ projection.basis.T
+    with np.errstate(all="ignore"):
+        z = hidden @ network.W[-1] + network.b[-1]
+        p = losses.probability(activations.get(network.output_activation).apply(z), network.loss,
+                               network.output_activation)
+    image = np.nan_to_num(np.asarray(p[:, 0], dtype=np.float32), nan=0.5).reshape(resolution, resolution)
+    return np.clip(image, 0.0, 1.0)
+
+
+def padded_bounds(points: np.ndarray, share: float) -> Bounds:
+    """(xmin, xmax, ymin, ymax) around the finite points, each side widened by ``share`` of the span."""
+    finite = points[np.all(np.isfinite(points), axis=1)]
+    if not len(finite):
+        return (-1.0, 1.0, -1.0, 1.0)
+    lo, hi = finite.min(axis=0), finite.max(axis=0)
+    pad = np.maximum(hi - lo, 1e-6) * share
+    return (float(lo[0] - pad[0]), float(hi[0] + pad[0]), float(lo[1] - pad[1]), float(hi[1] + pad[1]))
+
+
 @dataclass(frozen=True)
 class HiddenSpace:
     """One frame of the panel: every array new, nothing shared with the network."""
@@ -157,6 +186,10 @@ class HiddenSpace:
     test_points: np.ndarray  # (m_test, 2)
     grid: np.ndarray  # (lines, samples, 2) the input plane's grid, warped and projected
     line: tuple[np.ndarray, float] | None  # the output's decision line (last hidden layer only)
+    # P(class 1) the output gives each place of the view, and where it lies; only where exact
+    # (the last hidden layer, drawn whole: at most two units).
+    output_image: np.ndarray | None = None
+    output_rect: Bounds | None = None
 
 
 def compute(network: Network, data: Dataset, layer: int, epoch: int, mode: str = "units",
@@ -183,8 +216,15 @@ def compute(network: Network, data: Dataset, layer: int, epoch: int, mode: str =
         points = projection.apply(values)
         test_points = projection.apply(test_values)
         grid_points = projection.apply(grid_values).reshape(grid.shape)
-    line = decision_line(network, projection) if layer == len(network.layers) - 2 else None
-    return HiddenSpace(int(epoch), layer, units, projection, values, points, test_points, grid_points, line)
+    last_hidden = layer == len(network.layers) - 2
+    line = decision_line(network, projection) if last_hidden else None
+    image = rect = None
+    if last_hidden and units == 2 and line is not None:
+        # Wide enough to fill the view even when it keeps a larger range than this frame needs.
+        rect = padded_bounds(np.concatenate([points, test_points, grid_points.reshape(-1, 2)]), 1.0)
+        image = output_over_plane(network, projection, rect)
+    return HiddenSpace(int(epoch), layer, units, projection, values, points, test_points, grid_points, line,
+                       image, rect)
 
 
 def next_pair(pair: tuple[int, int], units: int, step: int = 1) -> tuple[int, int]:

@@ -144,9 +144,10 @@ def stacked_loss(output: np.ndarray, z: np.ndarray, y: np.ndarray, loss: str, ou
 
 
 def chunk_size(network: Network, points: int) -> int:
-    """How many weight vectors one NumPy call evaluates: a layer's activations within ``CHUNK_ELEMENTS``."""
+    """How many weight vectors one NumPy call evaluates: a layer's activations, and the chunk's
+    weights, within ``CHUNK_ELEMENTS`` each."""
     widest = max(network.layers)
-    return max(1, CHUNK_ELEMENTS // max(1, points * widest))
+    return max(1, min(CHUNK_ELEMENTS // max(1, points * widest), CHUNK_ELEMENTS // network.params.size))
 
 
 def batched_loss(network: Network, thetas: np.ndarray, X: np.ndarray, y: np.ndarray,
@@ -154,24 +155,43 @@ def batched_loss(network: Network, thetas: np.ndarray, X: np.ndarray, y: np.ndar
                  stop: Callable[[], bool] | None = None) -> np.ndarray:
     """The loss of ``network``'s architecture with each row of ``thetas`` as its weights, on (X, y).
 
-    Equal to ``Network.loss_value`` for each row (the same formulas, the
-    products summed in the same order).  ``stop`` is asked between chunks
-    (``Interrupted`` when it says so); ``progress(done, total)`` after each.
+    Equal to ``Network.loss_value`` for each row (the same formulas).
+    ``stop`` is asked between chunks (``Interrupted`` when it says so);
+    ``progress(done, total)`` is told after each.
     """
     thetas = np.asarray(thetas, dtype=np.float64).reshape(-1, network.params.size)
+    return _chunked(network, len(thetas), lambda rows: thetas[rows], X, y, progress, stop)
+
+
+def loss_along(network: Network, origin: np.ndarray, directions: np.ndarray, coefficients: np.ndarray,
+               X: np.ndarray, y: np.ndarray, progress: Callable[[int, int], None] | None = None,
+               stop: Callable[[], bool] | None = None) -> np.ndarray:
+    """The loss at ``origin + coefficients @ directions``, one weight vector per row of ``coefficients``.
+
+    The weight vectors are made a chunk at a time: a 101 × 101 grid of the
+    largest network's weights would take gigabytes at once.
+    """
+    origin = np.asarray(origin, dtype=np.float64)
+    directions = np.asarray(directions, dtype=np.float64).reshape(-1, network.params.size)
+    coefficients = np.asarray(coefficients, dtype=np.float64).reshape(-1, len(directions))
+    return _chunked(network, len(coefficients), lambda rows: origin + coefficients[rows] @ directions,
+                    X, y, progress, stop)
+
+
+def _chunked(network: Network, total: int, weights: Callable[[slice], np.ndarray], X: np.ndarray, y: np.ndarray,
+             progress: Callable[[int, int], None] | None, stop: Callable[[], bool] | None) -> np.ndarray:
     y = np.asarray(y, dtype=np.float64)
-    total = len(thetas)
     out = np.empty(total)
     step = chunk_size(network, len(X))
     with np.errstate(all="ignore"):
         for start in range(0, total, step):
             if stop is not None and stop():
                 raise Interrupted()
-            chunk = thetas[start:start + step]
-            output, z = batched_output(network, chunk, X)
-            out[start:start + len(chunk)] = stacked_loss(output, z, y, network.loss, network.output_activation)
+            rows = slice(start, min(start + step, total))
+            output, z = batched_output(network, weights(rows), X)
+            out[rows] = stacked_loss(output, z, y, network.loss, network.output_activation)
             if progress is not None:
-                progress(start + len(chunk), total)
+                progress(rows.stop, total)
     return out
 
 
@@ -252,9 +272,8 @@ def compute_slice(network: Network, X: np.ndarray, y: np.ndarray, directions: Di
     """The loss at θ + a·d₁ + b·d₂ over a ``resolution``² grid of a, b ∈ [−1, 1]."""
     axis = grid_axis(check_resolution(resolution))
     b_grid, a_grid = np.meshgrid(axis, axis, indexing="ij")
-    d1, d2 = directions.d
-    thetas = network.params + a_grid.reshape(-1, 1) * d1 + b_grid.reshape(-1, 1) * d2
-    values = batched_loss(network, thetas, X, y, progress, stop)
+    coefficients = np.column_stack([a_grid.ravel(), b_grid.ravel()])
+    values = loss_along(network, network.params, directions.d, coefficients, X, y, progress, stop)
     return Slice(axis, values.reshape(len(axis), len(axis)), directions)
 
 
@@ -263,8 +282,7 @@ def interpolation_line(network: Network, initial: np.ndarray, X: np.ndarray, y: 
     """The loss along the straight line through the initial weights (α = 0) and the current ones (α = 1)."""
     alphas = np.linspace(*LINE_ALPHAS, count)
     initial = np.asarray(initial, dtype=np.float64)
-    thetas = initial + alphas[:, None] * (network.params - initial)
-    return Line(alphas, batched_loss(network, thetas, X, y, stop=stop))
+    return Line(alphas, loss_along(network, initial, network.params - initial, alphas[:, None], X, y, stop=stop))
 
 
 @dataclass(frozen=True)

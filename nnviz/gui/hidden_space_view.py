@@ -25,8 +25,8 @@ from nnviz.gui.panel import MUTED, Panel, RichText, State, fix_size
 CAPTION = (
     "Each dot is a data point, placed where this layer sends it. "
     "The grey grid is the input plane, bent by the layers. "
-    "On the last hidden layer, the black line is where the output decides: "
-    "once it separates the colours, the task is solved.")
+    "On the last hidden layer, the black line is where the output decides (the shading shows its answer): "
+    "once the line separates the colours, the task is solved.")
 MODES = (("units", "two units"), ("pca", "PCA (main directions)"))
 # More points than this are thinned evenly for drawing: the shape of the cloud is what matters.
 MAX_DRAWN = 5000
@@ -36,18 +36,14 @@ KEEP_RANGE_FILL = 0.4
 
 def range_for(points: np.ndarray, current: tuple[float, float, float, float] | None):
     """(xmin, xmax, ymin, ymax) around the finite points, or ``current`` when they still fit well in it."""
-    finite = points[np.all(np.isfinite(points), axis=1)]
-    if not len(finite):
-        return current or (-1.0, 1.0, -1.0, 1.0)
-    lo, hi = finite.min(axis=0), finite.max(axis=0)
-    span = np.maximum(hi - lo, 1e-6)
+    needed = hidden_space.padded_bounds(points, 0.0)
     if current is not None:
         cx0, cx1, cy0, cy1 = current
-        inside = lo[0] >= cx0 and hi[0] <= cx1 and lo[1] >= cy0 and hi[1] <= cy1
-        if inside and span[0] >= KEEP_RANGE_FILL * (cx1 - cx0) and span[1] >= KEEP_RANGE_FILL * (cy1 - cy0):
+        x0, x1, y0, y1 = needed
+        inside = x0 >= cx0 and x1 <= cx1 and y0 >= cy0 and y1 <= cy1
+        if inside and x1 - x0 >= KEEP_RANGE_FILL * (cx1 - cx0) and y1 - y0 >= KEEP_RANGE_FILL * (cy1 - cy0):
             return current
-    pad = 0.08 * span
-    return (float(lo[0] - pad[0]), float(hi[0] + pad[0]), float(lo[1] - pad[1]), float(hi[1] + pad[1]))
+    return hidden_space.padded_bounds(points, 0.08)
 
 
 def with_breaks(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -83,7 +79,7 @@ class HiddenSpaceView(Panel):
         self._range: tuple | None = None
         self._names: list[str] = []
 
-        self.caption = RichText(lines=4)
+        self.caption = RichText(lines=5)
         self.caption.setText(f"<span style='color:{MUTED}'>{CAPTION}</span>")
         self.layer_combo = QComboBox()
         self.layer_combo.setToolTip("The layer whose space is shown: the input, a hidden layer, or the output")
@@ -111,6 +107,12 @@ class HiddenSpaceView(Panel):
         self.plot.disableAutoRange()
         for name in ("left", "bottom"):
             self.plot.getAxis(name).enableAutoSIPrefix(False)  # activations read as they are, not in thousandths
+        # Behind everything, on the last hidden layer: what the output says at each place, in the
+        # decision boundary view's colours.
+        self.output_image = pg.ImageItem(axisOrder="row-major")
+        self.output_image.setColorMap(theme.probability_colormap())
+        self.output_image.setOpacity(0.6)
+        self.plot.addItem(self.output_image)
         self.grid_curve = pg.PlotCurveItem(pen=pg.mkPen("#b8b8b8", width=1), connect="finite")
         self.decision = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(theme.INK, width=2))
         self.decision.setVisible(False)
@@ -225,6 +227,13 @@ class HiddenSpaceView(Panel):
         else:
             self.grid_curve.setData(*with_breaks(frame.grid))
         self._draw_line(frame)
+        if frame.output_image is not None:
+            xmin, xmax, ymin, ymax = frame.output_rect
+            self.output_image.setImage(frame.output_image, autoLevels=False, levels=(0.0, 1.0))
+            self.output_image.setRect(xmin, ymin, xmax - xmin, ymax - ymin)
+            self.output_image.setVisible(True)
+        else:
+            self.output_image.setVisible(False)
         shown = [frame.points, frame.test_points] + ([] if line_mode else [frame.grid.reshape(-1, 2)])
         bounds = range_for(np.concatenate(shown), self._range)
         if line_mode:

@@ -38,12 +38,13 @@ from nnviz.core.errors import Interrupted, NnvizError
 from nnviz.core.landscape import Landscape
 from nnviz.core.snapshots import SnapshotHistory
 from nnviz.gui import jobs, theme
+from nnviz.gui.loss_view import LogAxis
 from nnviz.gui.panel import MUTED, Panel, RichText, State
 
 CAPTION = (
     "The colours show the loss around the weights shown (the star in the middle): dark is low, bright is high. "
     "Each direction moves all the weights at once. "
-    "With “training path”, the white line is the way training came. "
+    "With “training path”, the white line is the way training came, from the square. "
     "The curve is the loss on the straight line from the first weights (0) to now (1).")
 DIRECTIONS = (("pca", "training path (PCA)"), ("random", "random (filter-normalised)"))
 RESOLUTIONS = (21, 41, 61, 81, 101)
@@ -140,7 +141,8 @@ class LandscapeView(Panel):
         for item in (self.path, self.start_marker, self.current_marker):
             self.plot.addItem(item)
 
-        self.line_plot = pg.PlotWidget(background="w")
+        # The loss curve's own log axis: minor ticks unlabelled (pyqtgraph's pile up in a short plot).
+        self.line_plot = pg.PlotWidget(background="w", axisItems={"left": LogAxis(orientation="left")})
         self.line_plot.setMouseEnabled(x=False, y=False)
         self.line_plot.hideButtons()
         self.line_plot.setLogMode(y=True)
@@ -173,10 +175,10 @@ class LandscapeView(Panel):
         layout.addLayout(self.plots, 1)
         layout.addWidget(self.caption)
 
-        self._auto_timer = QTimer(self)
-        self._auto_timer.setInterval(AUTO_SECONDS * 1000)
-        self._auto_timer.timeout.connect(self._auto_compute)
-        self.auto_check.toggled.connect(lambda on: self._auto_timer.start() if on else self._auto_timer.stop())
+        self.auto_timer = QTimer(self)
+        self.auto_timer.setInterval(AUTO_SECONDS * 1000)
+        self.auto_timer.timeout.connect(self._auto_compute)
+        self.auto_check.toggled.connect(lambda on: self.auto_timer.start() if on else self.auto_timer.stop())
         self._update_controls()
         self._say("Press Compute to map the loss around the weights shown.")
 
@@ -360,6 +362,6 @@ class LandscapeView(Panel):
 
     def shutdown(self) -> None:
         """Stop a computation under way (the window closes); returns at once."""
-        self._auto_timer.stop()
+        self.auto_timer.stop()
         if self._job is not None:
             self._job.cancel()

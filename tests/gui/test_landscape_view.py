@@ -111,3 +111,24 @@ def test_a_computation_shows_its_progress_and_can_be_cancelled(qtbot):
     assert "Stopped" in view.info.text()
     assert view.compute_button.isEnabled() and not view.cancel_button.isEnabled()
     assert not view.progress.isVisible()
+
+
+def test_with_the_checkbox_it_computes_again_while_the_weights_change(qtbot):
+    view = LandscapeView()
+    qtbot.addWidget(view)
+    view.show()
+    view.set_directions("random")
+    view.set_resolution(21)
+    data = datasets.xor()
+    view.set_state(tutorial_at(1), data, TrainSettings(), 1)
+    view.auto_check.setChecked(True)
+    view.auto_timer.setInterval(30)  # every few seconds in the window; quicker here
+    qtbot.waitUntil(lambda: view.result is not None and view.result.epoch == 1, timeout=5000)
+    later = tutorial_at(5)
+    view.set_state(later, data, TrainSettings(), 5)
+    qtbot.waitUntil(lambda: view.result.epoch == 5, timeout=5000)
+    assert abs(view.result.slice.centre - later.loss_value(data.X, data.y)) <= 1e-12
+    view.auto_check.setChecked(False)
+    view.set_state(tutorial_at(6), data, TrainSettings(), 6)
+    qtbot.wait(200)
+    assert view.result.epoch == 5 and not view.busy
