@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnviz.core import datasets, hidden_space
+from nnviz.core import activations, datasets, hidden_space
 from nnviz.core.network import Network
 from nnviz.core.plane import square_bounds
 from nnviz.core.trainer import Trainer, TrainSettings
@@ -135,3 +135,22 @@ def test_test_points_are_mapped_too():
     frame = hidden_space.compute(net, data, layer=1, epoch=0, mode="pca")
     assert len(frame.test_points) == len(data.X_test) > 0
     np.testing.assert_allclose(frame.test_points, frame.projection.apply(net.forward(data.X_test)[1][0]))
+
+
+def test_the_shading_is_the_outputs_answer_at_each_place_of_the_hidden_plane():
+    trainer = trained_xor()
+    net, data = trainer.network, trainer.data
+    frame = hidden_space.compute(net, data, layer=1, epoch=0)
+    image, (xmin, xmax, ymin, ymax) = frame.output_image, frame.output_rect
+    n = len(image)
+    # The rectangle holds every point drawn, with room to spare.
+    assert xmin < frame.points[:, 0].min() and frame.points[:, 0].max() < xmax
+    assert ymin < frame.points[:, 1].min() and frame.points[:, 1].max() < ymax
+    for row, col in ((0, 0), (n - 1, 0), (n // 3, n // 2), (n - 1, n - 1)):
+        h = np.array([[xmin + col * (xmax - xmin) / (n - 1), ymin + row * (ymax - ymin) / (n - 1)]])
+        expected = activations.sigmoid(h @ net.W[1] + net.b[1])[0, 0]  # the sigmoid output unit
+        assert image[row, col] == pytest.approx(expected, abs=1e-6)  # float32
+    # No shading where the view is not the whole layer, or not the last hidden one.
+    assert hidden_space.compute(net, data, layer=0, epoch=0).output_image is None
+    wide = Network.initialised([2, 4, 1], seed=1)
+    assert hidden_space.compute(wide, data, layer=1, epoch=0, mode="pca").output_image is None
