@@ -42,10 +42,10 @@ from nnviz.gui.loss_view import LogAxis
 from nnviz.gui.panel import MUTED, Panel, RichText, State
 
 CAPTION = (
-    "The colours show the loss around the weights shown (the star in the middle): dark is low, bright is high. "
+    "Colours: the loss around the weights shown (the star). Dark is low, bright is high. "
     "Each direction moves all the weights at once. "
-    "With “training path”, the white line is the way training came, from the square. "
-    "The curve is the loss on the straight line from the first weights (0) to now (1).")
+    "The white line is the way training came, from the square (training-path directions only). "
+    "The curve: the loss on the straight line from the first weights (0) to now (1).")
 DIRECTIONS = (("pca", "training path (PCA)"), ("random", "random (filter-normalised)"))
 RESOLUTIONS = (21, 41, 61, 81, 101)
 AUTO_SECONDS = 5
@@ -104,13 +104,13 @@ class LandscapeView(Panel):
         self.compute_button.clicked.connect(self.compute)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel)
-        self.auto_check = QCheckBox(f"every {AUTO_SECONDS} s while training")
+        self.auto_check = QCheckBox(f"Compute every {AUTO_SECONDS} s while training")
         self.auto_check.setToolTip("Compute again every few seconds while the weights change")
         self.progress = QProgressBar()
         self.progress.setTextVisible(False)
         self.progress.setMaximumWidth(120)
         self.info = RichText(lines=2)
-        self.caption = RichText(lines=5)
+        self.caption = RichText(lines=6)
         self.caption.setText(f"<span style='color:{MUTED}'>{CAPTION}</span>")
 
         self.plot = pg.PlotWidget(background="w")
@@ -161,9 +161,11 @@ class LandscapeView(Panel):
         run.addWidget(self.resolution_combo)
         run.addWidget(self.compute_button)
         run.addWidget(self.cancel_button)
-        run.addWidget(self.progress)
-        run.addWidget(self.auto_check)
         run.addStretch(1)
+        again = QHBoxLayout()
+        again.addWidget(self.auto_check)
+        again.addWidget(self.progress)
+        again.addStretch(1)
         # Side by side in a wide panel, the line below the slice in a tall one (a dock at the side).
         self.plots = QBoxLayout(QBoxLayout.Direction.TopToBottom)
         self.plots.addWidget(self.plot, 3)
@@ -171,6 +173,7 @@ class LandscapeView(Panel):
         layout = QVBoxLayout(self)
         layout.addLayout(choose)
         layout.addLayout(run)
+        layout.addLayout(again)
         layout.addWidget(self.info)
         layout.addLayout(self.plots, 1)
         layout.addWidget(self.caption)
