@@ -194,19 +194,21 @@ class HiddenSpace:
 
 def compute(network: Network, data: Dataset, layer: int, epoch: int, mode: str = "units",
             pair: tuple[int, int] = (0, 1), previous: Projection | None = None,
-            bounds: Bounds | None = None) -> HiddenSpace:
+            bounds: Bounds | None = None, every: int = 1) -> HiddenSpace:
     """Map the data and the input plane's grid into ``layer``'s space, projected to 2-D.
 
     ``mode`` ("units" or "pca") matters only for layers of more than two
     units; ``previous`` is the last frame's projection, for PCA's alignment.
+    With ``every`` > 1 only every so many points are mapped (a picture of
+    100,000 points shows no more than one of 5,000).
     """
     layer = max(0, min(int(layer), len(network.layers) - 1))
     units = network.layers[layer]
     bounds = bounds if bounds is not None else square_bounds(data)
     grid = grid_lines(bounds)
     with np.errstate(all="ignore"):
-        values = layer_values(network, data.X, layer)
-        test_values = layer_values(network, data.X_test, layer)
+        values = layer_values(network, data.X[::every], layer)
+        test_values = layer_values(network, data.X_test[::every], layer)
         grid_values = layer_values(network, grid.reshape(-1, 2), layer)
         if units > 2 and mode == "pca":
             projection = pca_projection(values, previous)

@@ -28,7 +28,7 @@ CAPTION = (
     "On the last hidden layer, the black line is where the output decides (the shading shows its answer): "
     "once the line separates the colours, the task is solved.")
 MODES = (("units", "two units"), ("pca", "PCA (main directions)"))
-# More points than this are thinned evenly for drawing: the shape of the cloud is what matters.
+# More points than this are thinned evenly: the shape of the cloud is what matters.
 MAX_DRAWN = 5000
 # The view's range is kept while the picture fills at least this share of it (no jitter while training).
 KEEP_RANGE_FILL = 0.4
@@ -44,6 +44,11 @@ def range_for(points: np.ndarray, current: tuple[float, float, float, float] | N
         if inside and x1 - x0 >= KEEP_RANGE_FILL * (cx1 - cx0) and y1 - y0 >= KEEP_RANGE_FILL * (cy1 - cy0):
             return current
     return hidden_space.padded_bounds(points, 0.08)
+
+
+def thinning(data) -> int:
+    """Map and draw every n-th point: at most about ``MAX_DRAWN`` of them."""
+    return max(1, math.ceil((len(data.X) + len(data.X_test)) / MAX_DRAWN))
 
 
 def with_breaks(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -63,6 +68,8 @@ class HiddenSpaceView(Panel):
     """
 
     sigDrawn = Signal(object)
+    # Each frame is a job that shares the interpreter with training: fewer while epochs are skipped.
+    busy_hz = 15.0
 
     def sizeHint(self) -> QSize:
         return QSize(380, 520)
@@ -197,8 +204,10 @@ class HiddenSpaceView(Panel):
         self.status.setText(f"epoch {epoch:,} · computing…")
         self._job_data = data
 
+        every = thinning(data)
+
         def work(job: jobs.Job) -> HiddenSpace:
-            return hidden_space.compute(network, data, layer, epoch, mode, pair, previous)
+            return hidden_space.compute(network, data, layer, epoch, mode, pair, previous, every=every)
 
         job = jobs.Job(work, "Mapping the data into a layer's space")
         job.sigDone.connect(self._draw)
@@ -221,10 +230,10 @@ class HiddenSpaceView(Panel):
         self.frame = frame
         data = self._job_data
         line_mode = frame.projection.mode == "line"
-        every = max(1, math.ceil((len(frame.points) + len(frame.test_points)) / MAX_DRAWN))
+        every = thinning(data)
         for label, (train, test) in enumerate(zip(self.points, self.test_points)):
-            train.setData(pos=frame.points[::every][(data.y[::every, 0] >= 0.5) == label])
-            test.setData(pos=frame.test_points[::every][(data.y_test[::every, 0] >= 0.5) == label])
+            train.setData(pos=frame.points[(data.y[::every, 0] >= 0.5) == label])
+            test.setData(pos=frame.test_points[(data.y_test[::every, 0] >= 0.5) == label])
         if line_mode:
             self.grid_curve.setData([], [])
         else:

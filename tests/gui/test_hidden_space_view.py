@@ -134,3 +134,16 @@ def test_a_hidden_panel_computes_nothing(qtbot):
     assert panel.frame is None and not panel.busy and panel.refreshes == 0
     panel.show()
     wait_for_frame(qtbot, panel, 3)
+
+
+def test_a_big_data_set_is_thinned_evenly_before_it_is_mapped(qtbot):
+    data = datasets.generate("moons", n=12_000, seed=3, test_fraction=0.25)
+    net = Network.initialised([2, 3, 1], "tanh", seed=2)
+    panel = HiddenSpaceView()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_state(net, data, TrainSettings(), 0)
+    frame = wait_for_frame(qtbot, panel, 0, layer=1)
+    # Every third point (12,000 / 5,000 rounded up), train and test alike.
+    assert len(frame.points) == 3000 and len(frame.test_points) == 1000
+    assert_drawn(panel, net.forward(data.X[::3])[1][0][:, :2], data.y[::3])
