@@ -5,7 +5,14 @@ descent at learning rate 1.0, seed 42) in this one process, alternating
 rounds so that neither gets a quieter machine.  Prints one line per engine
 and their ratio; the target is a ratio of at least 3.
 
-    python benchmarks/engine.py [--epochs N] [--rounds R]
+Then two more cases, each against a plain NumPy loop written here the way
+the tutorial writes its loop (its sigmoid helpers, allocating as it goes):
+a 3-class spiral (300 points, 2-16-3, sigmoid hidden units as in the
+tutorial, softmax and cross-entropy, full batch) and a regression (the
+``bumps`` set, 300 points, 2-8-1 sigmoid, linear output, MSE).  Their
+target is a ratio of at least 2.
+
+    python benchmarks/engine.py [--epochs N] [--rounds R] [--task-epochs N]
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import numpy as np
 
 from nnviz.core import datasets
 from nnviz.core.network import Network
-from nnviz.core.trainer import Trainer
+from nnviz.core.trainer import Trainer, TrainSettings
 
 
 # -- the baseline: the tutorial's training loop, as the article writes it -----
@@ -62,10 +69,98 @@ def nnviz_loop(data, epochs):
     return trainer.run(epochs)
 
 
+# -- the task cases: K classes and regression, against plain NumPy loops -----
+SPIRAL_LR, REGRESSION_LR = 1.0, 0.1
+
+
+def _initial_weights(layers):
+    """The weights ``Network.initialised(layers)`` draws (the tutorial's scheme), as plain arrays."""
+    np.random.seed(42)
+    return [(np.random.randn(a, b) * 0.5, np.zeros((1, b))) for a, b in zip(layers[:-1], layers[1:])]
+
+
+def reference_loop(X, epochs, lr, layers, output):
+    """One sigmoid hidden layer and full-batch gradient descent; ``output(z2)`` gives the loss and dL/dz2."""
+    (W1, b1), (W2, b2) = _initial_weights(layers)
+    losses = []
+    for _ in range(epochs):
+        z1 = X @ W1 + b1
+        a1 = _sigmoid(z1)
+        z2 = a1 @ W2 + b2
+        loss, dz2 = output(z2)
+        losses.append(loss)
+        dz1 = (dz2 @ W2.T) * _sigmoid_derivative(z1)
+        W2 -= lr * (a1.T @ dz2)
+        b2 -= lr * dz2.sum(axis=0, keepdims=True)
+        W1 -= lr * (X.T @ dz1)
+        b1 -= lr * dz1.sum(axis=0, keepdims=True)
+    return losses
+
+
+def softmax_reference_loop(X, labels, epochs, lr=SPIRAL_LR, hidden=16, classes=3):
+    """2-hidden-K, softmax and cross-entropy from the logits."""
+    m = len(X)
+    rows = np.arange(m)
+    onehot = np.zeros((m, classes))
+    onehot[rows, labels] = 1.0
+
+    def output(z2):
+        shifted = z2 - z2.max(axis=1, keepdims=True)
+        e = np.exp(shifted)
+        total = e.sum(axis=1, keepdims=True)
+        return np.mean(np.log(total[:, 0]) - shifted[rows, labels]), (e / total - onehot) / m
+
+    return reference_loop(X, epochs, lr, [2, hidden, classes], output)
+
+
+def regression_reference_loop(X, y, epochs, lr=REGRESSION_LR, hidden=8):
+    """2-hidden-1, linear output, mean squared error."""
+    m = len(X)
+    return reference_loop(X, epochs, lr, [2, hidden, 1], lambda z2: (np.mean((z2 - y) ** 2), 2 * (z2 - y) / m))
+
+
+def task_cases() -> dict:
+    """name: (reference run(epochs), nnviz run(epochs)) for the 3-class spiral and the regression."""
+    spiral = datasets.generate("spiral", 300, 0.1, 0, test_fraction=0.0, classes=3)
+    bumps = datasets.generate("bumps", 300, 0.1, 0, test_fraction=0.0)
+    labels = spiral.y[:, 0].astype(int)
+
+    def nnviz_spiral(epochs):
+        net = Network.initialised([2, 16, 3], "sigmoid", "softmax", "ce")
+        return Trainer(net, spiral, TrainSettings(lr=SPIRAL_LR)).run(epochs)
+
+    def nnviz_regression(epochs):
+        net = Network.initialised([2, 8, 1], "sigmoid", "linear", "mse", task="regression")
+        return Trainer(net, bumps, TrainSettings(lr=REGRESSION_LR)).run(epochs)
+
+    return {
+        "3-class spiral, 300 points, 2-16-3": (lambda e: softmax_reference_loop(spiral.X, labels, e), nnviz_spiral),
+        "regression (bumps), 300 points, 2-8-1": (lambda e: regression_reference_loop(bumps.X, bumps.y, e),
+                                                  nnviz_regression),
+    }
+
+
+def run_task_cases(epochs: int, rounds: int) -> None:
+    for name, (reference, ours) in task_cases().items():
+        # Same numbers first.
+        assert np.allclose(reference(500), ours(500), rtol=1e-10, atol=1e-12), f"{name}: engine and loop disagree"
+        best = {"reference": 0.0, "nnviz": 0.0}
+        for _ in range(rounds):
+            for which, run in (("reference", reference), ("nnviz", ours)):
+                t0 = time.perf_counter()
+                run(epochs)
+                best[which] = max(best[which], epochs / (time.perf_counter() - t0))
+        print(f"{name}:")
+        print(f"  plain NumPy loop: {best['reference']:10,.0f} epochs/s")
+        print(f"  nnviz engine:     {best['nnviz']:10,.0f} epochs/s")
+        print(f"  ratio={best['nnviz'] / best['reference']:.2f} (target >= 2)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=20000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--task-epochs", type=int, default=5000, help="epochs of the spiral and regression cases")
     args = parser.parse_args()
 
     data = datasets.xor()
@@ -84,6 +179,7 @@ def main() -> None:
     print(f"tutorial loop: {best['tutorial']:10,.0f} epochs/s")
     print(f"nnviz engine:  {best['nnviz']:10,.0f} epochs/s")
     print(f"ratio={best['nnviz'] / best['tutorial']:.2f} (target >= 3)")
+    run_task_cases(args.task_epochs, args.rounds)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
-"""The ``nnviz`` command: ``gui`` (the default), ``train`` and ``eval``.
+"""The ``nnviz`` command: ``gui`` (the default), ``train``, ``eval`` and ``lesson check``.
 
-``train`` and ``eval`` use only the NumPy core; Qt is imported inside the
+``train``, ``eval`` and ``lesson`` use only the NumPy core; Qt is imported inside the
 ``gui`` branch alone, so they run on machines without a display (a test holds
 this).  Every bad input ends with exit status 2 and one line on stderr.
 """
@@ -18,11 +18,11 @@ from typing import BinaryIO
 import numpy as np
 
 from nnviz import __version__
-from nnviz.core import activations, datasets, losses, optimizers, weights_file
+from nnviz.core import activations, datasets, features, losses, optimizers, weights_file
 from nnviz.core.atomic import AtomicFile
-from nnviz.core.errors import NnvizError, TrainingDiverged
-from nnviz.core.network import INIT_METHODS, MAX_HIDDEN_LAYERS, OUTPUT_ACTIVATIONS, Network
-from nnviz.core.setup import DataSpec, ModelSpec
+from nnviz.core.errors import ConfigError, NnvizError, TrainingDiverged
+from nnviz.core.network import INIT_METHODS, MAX_CLASSES, MAX_HIDDEN_LAYERS, OUTPUT_ACTIVATIONS, Network
+from nnviz.core.setup import DataSpec, ModelSpec, check_fits, fit_model
 from nnviz.core.trainer import MAX_LR, Trainer, TrainSettings, accuracy
 
 EXIT_USAGE = 2
@@ -103,6 +103,13 @@ def _int_range(low: int, high: int):
     return parse
 
 
+def _features(text: str) -> tuple[str, ...]:
+    try:
+        return features.parse(text)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _batch_size(text: str) -> int | None:
     if text.strip().lower() == "full":
         return None
@@ -116,13 +123,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     def add_dataset(p: argparse.ArgumentParser, default: str | None) -> None:
         p.add_argument("--dataset", default=default, metavar="NAME|FILE.csv",
-                       help=f"one of {', '.join(datasets.NAMES)}, or a CSV file with a header x1,x2,label")
+                       help=f"one of {', '.join(datasets.NAMES)} ({' and '.join(datasets.REGRESSION)} are "
+                            "regression), or a CSV file with a header x1,x2,label (classes) or x1,x2,target")
         p.add_argument("--samples", type=_int_range(4, datasets.MAX_POINTS), default=DataSpec.n,
                        help="points in a generated data set (default 200)")
         p.add_argument("--noise", type=_nonnegative_float, default=DataSpec.noise,
                        help="noise of a generated data set (default 0.1)")
         p.add_argument("--data-seed", type=_int_range(0, 2**32 - 1), default=DataSpec.seed,
                        help="seed of a generated data set (default 0)")
+        p.add_argument("--classes", type=_int_range(2, MAX_CLASSES), default=DataSpec.classes,
+                       help=f"classes of {' or '.join(datasets.MULTICLASS)}, 2 to {MAX_CLASSES} (default 2)")
 
     gui = sub.add_parser("gui", help="open the window (the default)")
     gui.add_argument("weights", nargs="?", help="a weights file to open")
@@ -136,8 +146,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_dataset(train, None)
     train.add_argument("--layers", type=_layers, help="hidden layer sizes, e.g. 4 or 8,8 (default 4)")
     train.add_argument("--activation", choices=activations.NAMES, help="hidden activation (default sigmoid)")
-    train.add_argument("--output-activation", choices=OUTPUT_ACTIVATIONS, help="default sigmoid")
-    train.add_argument("--loss", choices=losses.NAMES, help="default mse")
+    train.add_argument("--features", type=_features, metavar="F1,F2,...",
+                       help=f"the network's inputs, from {','.join(features.NAMES)} (default x1,x2)")
+    train.add_argument("--output-activation", choices=OUTPUT_ACTIVATIONS,
+                       help="default sigmoid; softmax (with --loss ce) for more than two classes, "
+                            "linear for regression (chosen by itself for such data)")
+    train.add_argument("--loss", choices=losses.NAMES, help="default mse; ce goes with a softmax output")
     train.add_argument("--optimizer", choices=optimizers.NAMES, help="default sgd")
     train.add_argument("--lr", type=_learning_rate,
                        help=f"learning rate, {MIN_LR:g} to {MAX_LR:g} (default 1.0)")
@@ -152,19 +166,29 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--log-csv", metavar="FILE", help="write epoch,loss for every epoch, as it trains")
     train.add_argument("--quiet", action="store_true", help="print only the final summary")
 
-    ev = sub.add_parser("eval", help="print predictions and accuracy of a saved network")
+    ev = sub.add_parser("eval", help="print predictions, accuracy and confusion matrix (or MSE and R²) "
+                                     "of a saved network")
     ev.add_argument("weights", help="a weights file")
     add_dataset(ev, None)
+
+    lesson = sub.add_parser("lesson", help="work with lesson files")
+    lesson_sub = lesson.add_subparsers(dest="lesson_command", required=True, metavar="check",
+                                       parser_class=_Parser)
+    check = lesson_sub.add_parser("check", help="check lesson files (TOML): exit 0, or 2 and what is wrong")
+    check.add_argument("files", nargs="+", metavar="FILE")
     return parser
 
 
 # -- shared pieces ----------------------------------------------------------------
 def load_dataset(spec: str | None, samples: int = DataSpec.n, noise: float = DataSpec.noise,
-                 seed: int = DataSpec.seed) -> datasets.Dataset:
+                 seed: int = DataSpec.seed, classes: int = DataSpec.classes) -> datasets.Dataset:
     """A preset, through the same ``DataSpec`` the window uses, or a CSV file."""
     if spec is None or spec in datasets.NAMES:
-        return DataSpec(spec or DataSpec.name, samples, noise, seed).build()
+        return DataSpec(spec or DataSpec.name, samples, noise, seed, classes=classes).build()
     if spec.lower().endswith(".csv") or os.path.exists(spec):
+        if classes != DataSpec.classes:
+            raise UsageError("--classes is for the generated data sets spiral and gaussians; "
+                             "a CSV file's labels say how many classes it has")
         return datasets.read_csv(spec)
     raise UsageError(f"unknown data set {spec!r}; choose one of {', '.join(datasets.NAMES)} or a .csv file")
 
@@ -183,8 +207,15 @@ def _format_point(x: np.ndarray) -> str:
 
 
 def results_table(net: Network, X: np.ndarray, y: np.ndarray, out, title: str = "Final Results:") -> float:
-    """Print the tutorial's table (input -> target | prediction | rounded); returns the accuracy."""
+    """Print the tutorial's table (input -> target | prediction | rounded); returns the accuracy.
+
+    With K softmax outputs the table shows each class's probability and the
+    predicted class; for regression the prediction and its error, and the
+    score returned is R².
+    """
     pred = net.predict(X)
+    if net.regression or net.outputs > 1:
+        return _wide_results_table(net, pred, X, y, out, title)
     print(title, file=out)
     print("Input -> Target | Prediction | Rounded", file=out)
     print("-" * 40, file=out)
@@ -198,31 +229,92 @@ def results_table(net: Network, X: np.ndarray, y: np.ndarray, out, title: str = 
     return acc
 
 
+def _wide_results_table(net: Network, pred: np.ndarray, X: np.ndarray, y: np.ndarray, out, title: str) -> float:
+    print(title, file=out)
+    if net.regression:
+        print("Input -> Target | Prediction | Error", file=out)
+    else:
+        print("Input -> Target | " + " ".join(f"P({k})" for k in range(net.outputs)) + " | Predicted", file=out)
+    print("-" * 40, file=out)
+    for i in range(min(len(X), TABLE_ROWS)):
+        if net.regression:
+            p, t = float(pred[i, 0]), float(y[i, 0])
+            print(f"{_format_point(X[i])} -> {t:.4f} | {p:.4f} | {p - t:+.4f}", file=out)
+        else:
+            shown = " ".join(f"{float(v):.3f}" for v in pred[i])
+            print(f"{_format_point(X[i])} -> {int(y[i, 0])} | {shown} | {int(np.argmax(pred[i]))}", file=out)
+    if len(X) > TABLE_ROWS:
+        print(f"... and {len(X) - TABLE_ROWS} more points", file=out)
+    if net.regression:
+        mse, r2 = net.evaluate(X, y)
+        print(f"\nMSE: {loss_text(mse)}  R²: {r2:.4f}", file=out)
+        return r2
+    acc = accuracy(pred, y)
+    print(f"\nAccuracy: {acc:.1%}", file=out)
+    return acc
+
+
+def confusion_text(matrix: np.ndarray) -> str:
+    """A confusion matrix as lines of text: rows are the true classes, columns the predicted ones."""
+    width = max(5, len(str(int(matrix.max(initial=0)))) + 2)
+    lines = ["Confusion matrix (rows: true class, columns: predicted class):",
+             " " * 6 + "".join(f"{k:>{width}}" for k in range(len(matrix)))]
+    for k, row in enumerate(matrix):
+        lines.append(f"{k:>6}" + "".join(f"{int(v):>{width}}" for v in row))
+    return "\n".join(lines)
+
+
+def _model_for(args, data: datasets.Dataset) -> tuple[ModelSpec, str]:
+    """The network the options describe, suited to ``data``, and a line saying what was chosen for it.
+
+    Options left out follow the data: softmax and ce for K classes, a linear
+    output and mse for regression.  Options given are kept, and refused (one
+    line) if they cannot learn the data.  ``softmax`` brings ``ce`` and ``ce``
+    brings ``softmax``, since each goes only with the other.
+    """
+    output, loss = args.output_activation, args.loss
+    if output == "softmax" and loss is None:
+        loss = "ce"
+    if loss == "ce" and output is None:
+        output = "softmax"
+    chosen = {"hidden": None if args.layers is None else tuple(args.layers), "activation": args.activation,
+              "output_activation": output, "loss": loss, "init": args.init, "seed": args.seed,
+              "features": args.features}
+    model = replace(ModelSpec(), **{k: v for k, v in chosen.items() if v is not None})
+    if output is None and loss is None:
+        return fit_model(model, data)
+    if output == "softmax":
+        model = replace(model, classes=max(2, data.classes))
+    if data.regression and model.output_activation == "linear" and model.loss == "mse":
+        model = replace(model, task="regression")
+    model.check()
+    check_fits(model, data)
+    return model, ""
+
+
 # -- commands ---------------------------------------------------------------------
 def cmd_train(args, out) -> int:
     settings = TrainSettings()
     start_epoch = 0
     data = None
+    note = ""
     if args.weights:
-        fixed = [flag for flag, value in (("--layers", args.layers), ("--activation", args.activation),
-                                          ("--output-activation", args.output_activation),
-                                          ("--loss", args.loss), ("--init", args.init)) if value is not None]
-        if fixed:
-            raise UsageError(f"{fixed[0]} cannot be combined with --weights: the architecture comes from the file")
         loaded = weights_file.load(args.weights)
         net, start_epoch = loaded.network, loaded.epoch
+        _refuse_other_architecture(args, net)
         if loaded.settings is not None:
             settings = loaded.settings
         data = loaded.data
+        if args.dataset is not None or data is None:
+            data = load_dataset(args.dataset, args.samples, args.noise, args.data_seed, args.classes)
+            check_fits(ModelSpec.of(net), data)
     else:
+        data = load_dataset(args.dataset, args.samples, args.noise, args.data_seed, args.classes)
         # The tutorial's network is ModelSpec's defaults, as in the window; options replace fields.
-        chosen = {"hidden": None if args.layers is None else tuple(args.layers), "activation": args.activation,
-                  "output_activation": args.output_activation, "loss": args.loss, "init": args.init,
-                  "seed": args.seed}
-        model = replace(ModelSpec(), **{k: v for k, v in chosen.items() if v is not None}).check()
+        model, note = _model_for(args, data)
         net = model.build()
-    if args.dataset is not None or data is None:
-        data = load_dataset(args.dataset, args.samples, args.noise, args.data_seed)
+    if note and not args.quiet:
+        print(f"{note}\n", file=out)
     chosen = {name: getattr(args, name) for name in ("lr", "optimizer", "batch_size", "l1", "l2", "seed")}
     settings = replace(settings, **{k: v for k, v in chosen.items() if v is not None}).check()
     outputs = _open_outputs(args.save, args.log_csv)
@@ -233,6 +325,22 @@ def cmd_train(args, out) -> int:
             if f is not None:
                 f.discard()
         raise
+
+
+def _refuse_other_architecture(args, net: Network) -> None:
+    """With --weights the network is the file's: an option may repeat it, not change it."""
+    if args.init is not None:
+        raise UsageError("--init cannot be combined with --weights: the weights come from the file")
+    file_values = {"--layers": net.layers[1:-1], "--activation": net.activation,
+                   "--output-activation": net.output_activation, "--loss": net.loss, "--features": net.features}
+    given = {"--layers": args.layers, "--activation": args.activation,
+             "--output-activation": args.output_activation, "--loss": args.loss, "--features": args.features}
+    for flag, value in given.items():
+        if value is not None and value != file_values[flag]:
+            shown = file_values[flag]
+            shown = ",".join(map(str, shown)) if isinstance(shown, (list, tuple)) else shown
+            raise UsageError(f"{flag} cannot be combined with --weights: the architecture comes from the file "
+                             f"(its {flag.removeprefix('--')} is {shown or 'none'})")
 
 
 def _open_outputs(save: str | None, log_csv: str | None) -> tuple[AtomicFile | None, AtomicFile | None]:
@@ -286,8 +394,9 @@ def _train(args, out, net: Network, data: datasets.Dataset, settings: TrainSetti
     trained_loss = net.loss_value(data.X, data.y)
     final_loss = trainer.history.last_loss if not trainer.history.empty else trained_loss
     if args.quiet:
-        acc = trainer.accuracy()
-        print(f"epoch {trainer.epoch}: final loss {loss_text(final_loss)}, accuracy {acc:.1%}", file=out)
+        score = trainer.accuracy()
+        shown = f"R² {score:.4f}" if net.regression else f"accuracy {score:.1%}"
+        print(f"epoch {trainer.epoch}: final loss {loss_text(final_loss)}, {shown}", file=out)
     else:
         print(f"\nFinal loss: {loss_text(final_loss)} (the last epoch's loss, measured before its update, "
               "as the article prints it)", file=out)
@@ -295,8 +404,9 @@ def _train(args, out, net: Network, data: datasets.Dataset, settings: TrainSetti
               "nnviz eval shows this one)\n", file=out)
         results_table(net, data.X, data.y, out)
         if data.has_test:
-            print(f"Test accuracy: {trainer.accuracy(test=True):.1%} on {len(data.X_test)} held-out points",
-                  file=out)
+            score = trainer.accuracy(test=True)
+            shown = f"R²: {score:.4f}" if net.regression else f"accuracy: {score:.1%}"
+            print(f"Test {shown} on {len(data.X_test)} held-out points", file=out)
     if save_file is not None:
         weights_file.write(save_file.file, net, trainer.epoch, data, settings)
         save_file.commit()
@@ -317,18 +427,38 @@ def _log_rows(f: BinaryIO, first_epoch: int, losses: np.ndarray, test: np.ndarra
 def cmd_eval(args, out) -> int:
     loaded = weights_file.load(args.weights)
     if args.dataset is not None or loaded.data is None:
-        data = load_dataset(args.dataset, args.samples, args.noise, args.data_seed)
+        data = load_dataset(args.dataset, args.samples, args.noise, args.data_seed, args.classes)
     else:
         data = loaded.data
     net = loaded.network
-    if net.layers[0] != data.X.shape[1]:
-        raise UsageError(f"the network takes {net.layers[0]} inputs but the data has {data.X.shape[1]}")
+    check_fits(ModelSpec.of(net), data)
+    extra = "" if features.is_default(net.features) else f", features {','.join(net.features)}"
+    extra += ", regression" if net.regression else ""
     print(f"{args.weights}: layers {'-'.join(map(str, net.layers))}, {net.activation}, "
-          f"{net.loss}, epoch {loaded.epoch}", file=out)
+          f"{net.loss}, epoch {loaded.epoch}{extra}", file=out)
     print(f"Loss: {loss_text(net.loss_value(data.X, data.y))} (of these saved weights, after {loaded.epoch} "
           "epochs; nnviz train's \"Final loss\" is measured one update earlier)\n", file=out)
     results_table(net, data.X, data.y, out, title="Results:")
+    if not net.regression:
+        print("\n" + confusion_text(net.confusion(data.X, data.y)), file=out)
     return 0
+
+
+def cmd_lesson_check(args, out) -> int:
+    """Check every file; one line each on stderr for the bad ones (exit 2), 'ok' on stdout for the rest."""
+    from nnviz.core import lessons
+
+    status = 0
+    for path in args.files:
+        try:
+            lesson = lessons.load(path)
+        except NnvizError as exc:
+            print(f"nnviz: error: {exc}", file=sys.stderr)
+            status = EXIT_USAGE
+            continue
+        n = len(lesson.checks)
+        print(f"{path}: ok ({lesson.title}; {n} check{'s' if n != 1 else ''})", file=out)
+    return status
 
 
 def cmd_gui(args) -> int:
@@ -356,6 +486,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_train(args, sys.stdout)
         if args.command == "eval":
             return cmd_eval(args, sys.stdout)
+        if args.command == "lesson":
+            return cmd_lesson_check(args, sys.stdout)
         return cmd_gui(args)
     except (UsageError, NnvizError) as exc:
         print(f"nnviz: error: {exc}", file=sys.stderr)

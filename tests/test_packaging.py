@@ -54,6 +54,10 @@ def test_the_wheel_carries_every_module_and_runtime_file(tmp_path):
     assert {f"nnviz/{name}" for name in PLANTED} <= expected
     assert any(name.endswith(".py") for name in expected) and len(expected) > 40
     assert sorted(expected - names) == [], "files of the package missing from the wheel"
+    # The bundled lessons, which the window lists and `nnviz lesson check` reads from the package.
+    lessons = sorted(name for name in names if name.startswith("nnviz/lessons/") and name.endswith(".toml"))
+    assert lessons == sorted(f"nnviz/lessons/{path.name}" for path in (ROOT / "nnviz" / "lessons").glob("*.toml"))
+    assert len(lessons) >= 10
     assert sorted(name for name in names if name.endswith(".pyc") or "__pycache__" in name) == []
     # Nothing but the package and its metadata: no tests, benchmarks or build leftovers.
     others = {name.split("/")[0] for name in names} - {"nnviz"}

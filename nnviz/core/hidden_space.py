@@ -27,8 +27,8 @@ GRID_SAMPLES = 41  # points along each grid line: enough for its bends to look s
 
 
 def network_inputs(network: Network, X: np.ndarray) -> np.ndarray:
-    """The columns layer 0 sees for raw points X (m, 2): the one place points become inputs."""
-    return np.asarray(X, dtype=np.float64)
+    """The columns layer 0 sees for raw points X (m, 2): the one place here where points become inputs."""
+    return network.inputs(X)
 
 
 def layer_count(network: Network) -> int:
@@ -40,7 +40,10 @@ def layer_names(network: Network) -> list[str]:
     last = len(network.layers) - 1
     names = []
     for k, units in enumerate(network.layers):
-        what = "input" if k == 0 else "output logits" if k == last else f"hidden layer {k}"
+        if k == 0:
+            names.append(f"input ({', '.join(network.features)})")
+            continue
+        what = "output logits" if k == last else f"hidden layer {k}"
         names.append(f"{what} ({units} unit{'s' if units != 1 else ''})")
     return names
 
@@ -134,8 +137,8 @@ def decision_line(network: Network, projection: Projection) -> tuple[np.ndarray,
     the plane shown.  None for a network with several outputs (softmax).
     """
     W, b = network.W[-1], network.b[-1]
-    if W.shape[1] != 1:
-        return None
+    if W.shape[1] != 1 or network.task == "regression":
+        return None  # several classes' boundaries are not one line; a regression has no classes
     w = W[:, 0]
     normal = projection.basis.T @ w
     offset = decision_threshold(network) - float(b[0, 0]) - float(w @ projection.mean)

@@ -10,7 +10,13 @@ where ``dL/da_k`` is ``2 (a - y) / m`` at the output of a mean-squared-error
 network and ``dz_{k+1} @ W_{k+1}.T`` below it.  With cross-entropy on a
 sigmoid output the loss and the output's derivative are folded into one factor
 ``dL/dz = (a - y) / m`` (their product simplifies, as in the engine), so the
-chain there has one factor fewer.  A bias's ``dz/db`` is 1.
+chain there has one factor fewer; so has a softmax output with categorical
+cross-entropy, whose combined factor is ``dL/dz = (p - onehot(y)) / m``
+(column j: ``p_j - [y = j]``).  A bias's ``dz/db`` is 1.
+
+For a weight of layer 1, ``a_0`` is what the first layer sees: the point's
+features (x1, x2 by default; x1², sin(x2)... when chosen), so ``dz/dw`` is
+the value of the weight's feature at each point.
 
 The L1/L2 penalty is written out here a second time, independently of the
 trainer, so that tests can hold the two against each other (as the readable
@@ -26,18 +32,29 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from nnviz.core import optimizers
+from nnviz.core import features, optimizers
 from nnviz.core.datasets import Dataset
 from nnviz.core.network import Network, Pass
 from nnviz.core.optimizers import Optimizer
 from nnviz.core.trainer import Trainer, TrainSettings
 
 
-def unit_name(layer: int, unit: int, n_layers: int) -> str:
-    """x₁, x₂ for inputs, h1.3 for hidden units (1-based), ŷ for the output: the diagram's names."""
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def unit_name(layer: int, unit: int, n_layers: int, network: Network | None = None) -> str:
+    """The diagram's names: inputs x₁, x₂ (or the network's features: x₁², sin(x₂)...), hidden units
+    h1.3 (1-based), the output ŷ, or ŷ₁ … ŷ_K for K softmax outputs (ŷ_k is class k - 1's probability).
+
+    Without ``network`` the inputs are x₁, x₂, x₃... and the output is one unit (the old call).
+    """
     if layer == 0:
-        return "x₁" if unit == 0 else "x₂"
+        if network is None:
+            return "x" + str(unit + 1).translate(_SUBSCRIPTS)  # x₁, x₂ (and x₃... for a caller that passes no network)
+        return features.label(network.features[unit])
     if layer == n_layers - 1:
+        if network is not None and network.outputs > 1:
+            return "ŷ" + str(unit + 1).translate(_SUBSCRIPTS)
         return "ŷ"
     return f"h{layer}.{unit + 1}"
 
@@ -52,10 +69,10 @@ def param_name(network: Network, layer: int, row: int, col: int) -> str:
 def param_units(network: Network, layer: int, row: int, col: int) -> str:
     """What the parameter connects, in the diagram's unit names: ``h1.3 → ŷ`` or ``bias of h1.2``."""
     n = len(network.layers)
-    target = unit_name(layer + 1, col, n)
+    target = unit_name(layer + 1, col, n, network)
     if row == network.layers[layer]:
         return f"bias of {target}"
-    return f"{unit_name(layer, row, n)} → {target}"
+    return f"{unit_name(layer, row, n, network)} → {target}"
 
 
 def param_label(network: Network, layer: int, row: int, col: int) -> str:
@@ -138,6 +155,10 @@ def weight_chain(network: Network, X: np.ndarray, y: np.ndarray, layer: int, row
     if last and network.loss == "mse":
         factors.append(Factor("dL/da", f"2 (a{n} - y) / m", 2.0 * (p.a[layer][:, col] - p.y[:, 0]) / m))
         factors.append(Factor("da/dz", f"f'(z{n}[:, {col}])", p.dact[layer][:, col]))
+    elif last and network.loss == "ce":
+        # Softmax and categorical cross-entropy combine into one factor: p_j - [y = j], over m.
+        factors.append(Factor("dL/dz", f"(p{col + 1} - [y = {col}]) / m (softmax and cross-entropy combined)",
+                              p.dz[layer][:, col]))
     elif last:
         # Cross-entropy and the output function combine into one factor.
         factors.append(Factor("dL/dz", f"dz{n}[:, {col}] (loss and output combined)", p.dz[layer][:, col]))
@@ -149,9 +170,12 @@ def weight_chain(network: Network, X: np.ndarray, y: np.ndarray, layer: int, row
     if bias:
         factors.append(Factor("dz/db", "1", np.ones(m)))
     else:
-        below = p.X if layer == 0 else p.a[layer - 1]
-        name = "X" if layer == 0 else f"a{layer}"
-        factors.append(Factor("dz/dw", f"{name}[:, {row}]", below[:, row]))
+        below = p.inputs if layer == 0 else p.a[layer - 1]
+        if layer == 0 and not features.is_default(network.features):
+            formula = f"{network.features[row]} of each point"  # the chain's first factor is the feature
+        else:
+            formula = f"{'X' if layer == 0 else f'a{layer}'}[:, {row}]"
+        factors.append(Factor("dz/dw", formula, below[:, row]))
     per_sample = np.prod([f.values for f in factors], axis=0)
     data_gradient = float(per_sample.sum())
     value = float(network.Wa[layer][row, col])
@@ -224,7 +248,8 @@ def next_update(network: Network, data: Dataset, settings: TrainSettings, optimi
 def _training_pass(network: Network, X: np.ndarray, y: np.ndarray, settings: TrainSettings
                    ) -> tuple[float, np.ndarray]:
     """Loss and gradient of these points with the penalty, computed by the pass that trains."""
-    return Trainer(network, Dataset(X, y), replace(settings, batch_size=None)).gradient()
+    data = Dataset(X, y, task=network.task)
+    return Trainer(network, data, replace(settings, batch_size=None)).gradient()
 
 
 def _rule(opt: Optimizer, lr: float, fresh: bool) -> list[str]:
@@ -322,6 +347,6 @@ def _step_size(network: Network, X: np.ndarray, eps: float, settings: TrainSetti
     zs, acts = network.forward(X)
     nearest = min(float(np.abs(z).min()) for z in zs[:-1])
     # A step h in one parameter moves a pre-activation by about h times the
-    # largest input or activation feeding it.
-    reach = max(1.0, float(np.abs(X).max()), *(float(np.abs(a).max()) for a in acts[:-1]))
+    # largest input (feature) or activation feeding it.
+    reach = max(1.0, float(np.abs(network.inputs(X)).max()), *(float(np.abs(a).max()) for a in acts[:-1]))
     return float(np.clip(0.25 * nearest / reach, 1e-7, eps))

@@ -1,18 +1,25 @@
 """The input plane behind the decision boundary: its extent and the network's output over it.
 
-The window's worker thread calls ``probability_image`` once per display
+The window's worker thread calls ``PlaneSampler.image`` once per display
 frame, so the GUI thread only hands a ready float32 image to pyqtgraph.
+
+What the image holds follows the network's output:
+
+* one output, classification: (r, r) P(class 1), in 0..1;
+* softmax with K classes: (r, r, K) class probabilities, each pixel summing to 1;
+* regression: (r, r) the predicted value, in the targets' units.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from nnviz.core import activations, losses
+from nnviz.core import activations, features, losses
 from nnviz.core.datasets import Dataset
 from nnviz.core.network import Network
 
 Bounds = tuple[float, float, float, float]  # (xmin, xmax, ymin, ymax)
+VALUE_LIMIT = 1e30  # a regression image's values are clipped to +-this
 
 
 def square_bounds(data: Dataset) -> Bounds:
@@ -53,14 +60,14 @@ def plane_points(bounds: Bounds, resolution: int) -> np.ndarray:
 
 
 def probability32(network: Network, points: np.ndarray, buffers: list[np.ndarray] | None = None) -> np.ndarray:
-    """``network.predict`` in float32: plenty for a picture, and several times faster.
+    """``network.predict`` in float32 (m, outputs): plenty for a picture, and several times faster.
 
     The window computes this for tens of thousands of pixels every frame, on
     the training thread's time.  It uses the activations' in-place
     ``forward_into`` (the training kernel's path) on float32 buffers, which
     ``PlaneSampler`` keeps between frames; the result is a new array.
     """
-    a = np.asarray(points, dtype=np.float32)
+    a = features.expand(np.asarray(points, dtype=np.float32), network.features)
     last = len(network.W) - 1
     if buffers is None:
         buffers = _buffers(network, len(a))
@@ -87,16 +94,31 @@ class PlaneSampler:
         self._buffers: tuple[tuple, list[np.ndarray]] = ((), [])
 
     def image(self, network: Network, bounds: Bounds) -> np.ndarray:
-        """P(class 1) over the plane: a new float32 (resolution, resolution) array, row 0 at ymin."""
+        """The network's prediction over the plane: a new float32 array, row 0 at ymin.
+
+        (resolution, resolution) P(class 1) for one output, or the predicted
+        value for regression; (resolution, resolution, K) class probabilities
+        for a softmax output.
+        """
         if bounds != self._bounds:
             self._bounds = bounds
             self._points = plane_points(bounds, self.resolution).astype(np.float32)
-        key = (tuple(network.layers), len(self._points))
+        key = (tuple(network.layers), network.features, len(self._points))
         if self._buffers[0] != key:
             self._buffers = (key, _buffers(network, len(self._points)))
         with np.errstate(over="ignore", under="ignore", invalid="ignore"):
             p = probability32(network, self._points, self._buffers[1])
-            image = np.asarray(p, dtype=np.float32).reshape(self.resolution, self.resolution)
+            r = self.resolution
+            shape = (r, r) if network.outputs == 1 else (r, r, network.outputs)
+            image = np.asarray(p, dtype=np.float32).reshape(shape)
+        if network.regression:
+            # A value in the targets' units; a diverged network's NaN shows as 0, and the range stays
+            # far inside float32 so that a view may scale it.
+            image = np.nan_to_num(image, nan=0.0, posinf=VALUE_LIMIT, neginf=-VALUE_LIMIT)
+            return np.clip(image, -VALUE_LIMIT, VALUE_LIMIT, out=image)
+        if network.outputs > 1:
+            # A diverged softmax: every class equally likely.
+            return np.nan_to_num(image, nan=1.0 / network.outputs, posinf=1.0, neginf=0.0)
         # A diverged network gives NaN: show it as undecided.  A linear output under MSE is not a
         # probability and may be far outside 0..1: the colour scale ends there, and so does the image
         # (the view multiplies it by 255, which would overflow float32).

@@ -10,7 +10,11 @@ A ``Session`` owns everything a session is:
 * and *what is shown*: the live network, or a past epoch from the history.
 
 Every change is a method that validates everything first and then applies
-all of it, or raises ``NnvizError`` having changed nothing.  After a change
+all of it, or raises ``NnvizError`` having changed nothing.  The model always
+suits the data: a change of data fits the model to it (K softmax outputs for
+K classes, a linear output for regression, the tutorial's sigmoid for binary
+data again; ``setup.fit_model``) and says so in the run's message, and a
+model that cannot learn the current data is refused (``setup.check_fits``).  After a change
 the session sends the training loop its commands (through the ``send``
 function it was given) and tells its listeners what changed: the GUI turns
 those events into Qt signals, views subscribe, and nobody reaches into
@@ -38,7 +42,7 @@ from nnviz.core.datasets import Dataset
 from nnviz.core.errors import ConfigError, DataError
 from nnviz.core.network import Network
 from nnviz.core.optimizers import Optimizer
-from nnviz.core.setup import DataSpec, ModelSpec, Setup
+from nnviz.core.setup import DataSpec, ModelSpec, Setup, check_fits
 from nnviz.core.trainer import TrainSettings
 from nnviz.core.training_loop import (
     Command,
@@ -147,6 +151,7 @@ class Session:
             data = self.setup.data.build() if self.setup.data.name != "custom" else DataSpec().build()
             if self.setup.data.name == "custom":
                 self.setup = replace(self.setup, data=DataSpec())
+        self.setup = self.setup.fitted(data)[0]  # a set-up saved by an older nnviz, or a data set given
         self.data = data
         self.path: str | None = None
         self.modified = False
@@ -296,8 +301,13 @@ class Session:
         self.change_model(replace(self.setup.model, seed=int(seed)), f"New seed {seed}: new initial weights")
 
     def change_model(self, model: ModelSpec, message: str | None = None) -> None:
-        """A new network (architecture, activation, loss, initialisation or seed): the weights are reset."""
+        """A new network (architecture, features, activation, loss, initialisation or seed): the weights are reset.
+
+        A model that cannot learn the current points (a sigmoid output on
+        3-class data, a regression network on classes) is refused.
+        """
         model.check()
+        check_fits(model, self.data)
         old = self.setup.model
         if message is None:
             what = "Seed changed" if old.layers == model.layers and old.seed != model.seed else "Network changed"
@@ -319,14 +329,17 @@ class Session:
         data = spec.build()
         check_coordinates(data)
         old = self.setup.data
-        self.setup = replace(self.setup, data=spec)
+        setup, fitted = replace(self.setup, data=spec).fitted(data)
+        self.setup = setup
         self._emit("setup", self.setup)
-        if (old.name, old.n, old.test_fraction) == (spec.name, spec.n, spec.test_fraction):
+        if (old.name, old.n, old.test_fraction, old.classes) == (spec.name, spec.n, spec.test_fraction,
+                                                                 spec.classes) and not fitted:
             self._set_data(data, "redraw")
             self._emit("message", "Data redrawn; training continues from the current weights")
         else:
             self._start_run(self.setup.model.build(), data, self.setup.settings, 0,
-                            f"Data set changed to {spec.name}: weights reset{self._capacity_hint(spec.name)}")
+                            _joined(f"Data set changed to {spec.name}: weights reset"
+                                    f"{self._capacity_hint(spec.name)}", fitted))
         self._touch()
 
     def _capacity_hint(self, name: str) -> str:
@@ -342,10 +355,11 @@ class Session:
         """Train on a whole new data set (a preset or imported points); the weights are reset."""
         check_coordinates(data, source or "the data")
         spec = spec or DataSpec("custom", len(data.X))
-        self.setup = replace(self.setup, data=spec)
+        self.setup, fitted = replace(self.setup, data=spec).fitted(data)
         self._emit("setup", self.setup)
         self._start_run(self.setup.model.build(), data, self.setup.settings, 0,
-                        f"Data set {source or spec.name}: {len(data.X):,} training points; weights reset")
+                        _joined(f"Data set {source or spec.name}: {len(data.X):,} training points; weights reset",
+                                fitted))
         self._touch()
 
     def open_loaded(self, loaded: Loaded, source: str, path: str | None = None) -> None:
@@ -357,6 +371,11 @@ class Session:
         model = ModelSpec.of(network, self.setup.model.init, self.setup.model.seed).check()
         if loaded.data is None:
             data, data_spec = self.data, self.setup.data
+            try:
+                check_fits(model, data)
+            except ConfigError as exc:
+                raise ConfigError(f"{source} holds no points, and its network cannot learn the current ones: "
+                                  f"{exc}") from None
         else:
             data, data_spec = loaded.data, _spec_of(loaded.data)
         self.set_playing(False)
@@ -379,9 +398,20 @@ class Session:
 
     # -- the points ---------------------------------------------------------------------------
     def edit_data(self, data: Dataset, cause: str = "edit") -> None:
-        """New training points from the next epoch on (a drag, an added, deleted or flipped point)."""
+        """New training points from the next epoch on (a drag, an added, deleted or flipped point).
+
+        A point of a class the network cannot name (class 2 on a binary
+        network) refits the model to the points: new outputs, the weights reset.
+        """
         check_coordinates(data)
-        self._set_data(data, cause)
+        setup, fitted = self.setup.fitted(data, exact=False)
+        if fitted:
+            self.setup = setup
+            self._emit("setup", setup)
+            self._start_run(setup.model.build(), data, setup.settings, 0, f"{fitted}; weights reset",
+                            keep_bounds=True)
+        else:
+            self._set_data(data, cause)
         self._touch()
 
     def _set_data(self, data: Dataset, cause: str) -> None:
@@ -429,6 +459,25 @@ class Session:
             self._touch()
         else:
             self._mark_saved(self.path)
+
+    # -- lessons ------------------------------------------------------------------------------
+    def apply_lesson(self, setup: Setup, data: Dataset, title: str) -> None:
+        """Start a lesson's set-up on its points, all or nothing: a fresh session with no file, like New."""
+        setup.model.check()
+        setup.settings.check()
+        check_fits(setup.model, data)
+        check_coordinates(data, f"the lesson {title!r}")
+        network = setup.model.build()
+        self.set_playing(False)
+        self.setup, self.path = setup, None
+        self._emit("setup", setup)
+        self._start_run(network, data, setup.settings, 0, f"Lesson: {title}. Press Play (Space) to train")
+        self._mark_saved(None)
+
+
+def _joined(message: str, fitted: str) -> str:
+    """A run's message followed by what fitting the model to the data changed, if anything."""
+    return f"{message}. {fitted}" if fitted else message
 
 
 def _spec_of(data: Dataset) -> DataSpec:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from nnviz.core import features
 from nnviz.core.datasets import Dataset
 from nnviz.core.errors import ConfigError, Interrupted, TrainingDiverged
 from nnviz.core.history import LossHistory
@@ -49,12 +50,15 @@ class RunConfig:
     epochs: int = 1000
     params: np.ndarray | None = None  # start from these weights instead of initialising
     start_epoch: int = 0
+    features: tuple[str, ...] = features.DEFAULT
+    task: str = "classification"
 
     def network(self) -> Network:
         if self.params is not None:
-            return Network(self.layers, self.activation, self.output_activation, self.loss, self.params)
+            return Network(self.layers, self.activation, self.output_activation, self.loss, self.params,
+                           self.features, self.task)
         return Network.initialised(self.layers, self.activation, self.output_activation, self.loss,
-                                   self.init, self.init_seed)
+                                   self.init, self.init_seed, self.features, self.task)
 
     def trainer(self, data: Dataset, stop: Callable[[], bool] | None = None) -> Trainer:
         """A fresh trainer for this run; the settings are copied so runs never share them.
@@ -74,7 +78,8 @@ class RunConfig:
                      init: str = "tutorial", init_seed: int = 42) -> RunConfig:
         """A run with ``network``'s architecture, initialised afresh."""
         return cls(label, list(network.layers), network.activation, network.output_activation,
-                   network.loss, init, init_seed, dataclasses.replace(settings), epochs)
+                   network.loss, init, init_seed, dataclasses.replace(settings), epochs,
+                   features=network.features, task=network.task)
 
 
 def lr_sweep(base: RunConfig, lrs=DEFAULT_LRS, epochs: int | None = None) -> list[RunConfig]:
@@ -150,7 +155,7 @@ class BlockKernel:
             self.grad = self._blocks[0].grad
         else:
             self.grad = np.zeros_like(net.params)
-            self._X = np.empty((m, net.layers[0]))
+            self._X = np.empty((m, 2))  # raw points: each block's kernel computes their features
             self._y = np.empty((m, 1))
 
     def set_data(self, X: np.ndarray, y: np.ndarray) -> None:

@@ -249,8 +249,11 @@ class Trainer:
         return float(loss), grad
 
     def accuracy(self, test: bool = False) -> float:
+        """The share of points classified right; for a regression network, R² (see ``Network.evaluate``)."""
         X, y = (self.data.X_test, self.data.y_test) if test else (self.data.X, self.data.y)
         if len(X) == 0:
             return float("nan")
+        if self.network.regression:
+            return self.network.evaluate(X, y)[1]
         return accuracy(self.network.predict(X), y)
 

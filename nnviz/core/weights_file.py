@@ -8,6 +8,15 @@ Layout (all entries are plain arrays; nothing is pickled)::
                           "settings" (the training settings)
     X, y                  optional: the data points the network was trained on
 
+Version 2 adds to ``meta``: ``"task"`` (``"classification"`` or
+``"regression"``), ``"features"`` (the input features, by default
+``["x1", "x2"]``) and, for classification, ``"classes"`` (K: the number of
+softmax outputs, or 2 for one output).  Shapes follow: ``W1`` is
+(len(features), fan_out), the last ``W`` (fan_in, K) and the last ``b``
+(1, K) for K softmax outputs.  A network that needs none of this (the two
+coordinates in, one output, classification) is still written as version 1,
+which every nnviz reads; both versions load.
+
 ``load`` checks everything before building anything, so a bad file changes
 nothing; every problem raises ``WeightsFileError`` with a readable message.
 """
@@ -23,14 +32,16 @@ from typing import BinaryIO
 
 import numpy as np
 
+from nnviz.core import features
 from nnviz.core.atomic import atomic_write
-from nnviz.core.datasets import MAX_POINTS, Dataset
+from nnviz.core.datasets import MAX_POINTS, Dataset, check_labels
 from nnviz.core.errors import ConfigError, DataError, WeightsFileError
-from nnviz.core.network import MAX_HIDDEN_LAYERS, MAX_UNITS, Network
+from nnviz.core.network import MAX_CLASSES, MAX_HIDDEN_LAYERS, MAX_UNITS, TASKS, Network
 from nnviz.core.trainer import TrainSettings
 
 FORMAT = "nnviz-weights"
-VERSION = 1
+VERSION = 2  # the newest version written; VERSIONS are read
+VERSIONS = (1, 2)
 MAX_FILE_BYTES = 64 * 1024 * 1024
 # Largest array a valid file can hold: a 64x64 weight matrix, or MAX_POINTS data points.
 MAX_ARRAY_ELEMENTS = max((MAX_UNITS + 1) * MAX_UNITS, MAX_POINTS * 2)
@@ -56,13 +67,18 @@ def write(f: BinaryIO, network: Network, epoch: int = 0, data: Dataset | None = 
     """Write ``network`` (and optionally its data and settings) to an open binary file."""
     meta = {
         "format": FORMAT,
-        "version": VERSION,
+        "version": version_needed(network),
         "layers": network.layers,
         "activation": network.activation,
         "output_activation": network.output_activation,
         "loss": network.loss,
         "epoch": int(epoch),
     }
+    if meta["version"] == 2:
+        meta["task"] = network.task
+        meta["features"] = list(network.features)
+        if not network.regression:
+            meta["classes"] = network.classes
     if settings is not None:
         meta["settings"] = settings.to_dict()
     arrays = {}
@@ -74,6 +90,40 @@ def write(f: BinaryIO, network: Network, epoch: int = 0, data: Dataset | None = 
         arrays["y"] = np.array(data.y)
     arrays["meta"] = np.array(json.dumps(meta))
     np.savez(f, **arrays)
+
+
+def version_needed(network: Network) -> int:
+    """1 for a network version 1 can describe (x1, x2 in, one output, classification), else 2."""
+    plain = (features.is_default(network.features) and network.task == "classification"
+             and network.outputs == 1)
+    return 1 if plain else 2
+
+
+def _task_features_classes(meta: dict, name: str) -> tuple[str, tuple[str, ...], int | None]:
+    """The version-2 fields of ``meta`` (version 1: classification from x1 and x2), checked."""
+    if meta.get("version") == 1:
+        if meta.get("output_activation") == "softmax":
+            raise WeightsFileError(f"{name}: a softmax output needs a version 2 file, but this one is version 1")
+        return "classification", features.DEFAULT, None
+    task = meta.get("task")
+    if task not in TASKS:
+        raise WeightsFileError(f"{name}: 'task' must be \"classification\" or \"regression\", got {task!r}")
+    names = meta.get("features", list(features.DEFAULT))
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise WeightsFileError(f"{name}: 'features' must be a list of feature names")
+    try:
+        names = features.check(names)
+    except ConfigError as exc:
+        raise WeightsFileError(f"{name}: {exc}") from None
+    if list(names) != meta.get("features", list(features.DEFAULT)):
+        raise WeightsFileError(f"{name}: 'features' must be in the order {', '.join(features.NAMES)}")
+    if task == "regression":
+        return task, names, None
+    classes = meta.get("classes")
+    if not isinstance(classes, int) or isinstance(classes, bool) or not 2 <= classes <= MAX_CLASSES:
+        raise WeightsFileError(f"{name}: 'classes' must be a whole number from 2 to {MAX_CLASSES}, "
+                               f"got {classes!r}")
+    return task, names, classes
 
 
 def _read_member(archive: zipfile.ZipFile, entry: str, source: str) -> np.ndarray:
@@ -151,9 +201,9 @@ def _load_archive(archive: zipfile.ZipFile, entries: dict, name: str) -> Loaded:
         raise WeightsFileError(f"{name}: 'meta' must be a JSON object")
     if meta.get("format") != FORMAT:
         raise WeightsFileError(f"{name}: format is {meta.get('format')!r}, expected {FORMAT!r}")
-    if meta.get("version") != VERSION:
+    if meta.get("version") not in VERSIONS or isinstance(meta.get("version"), bool):
         raise WeightsFileError(f"{name}: version {meta.get('version')!r} is not supported "
-                               f"(this nnviz reads version {VERSION})")
+                               f"(this nnviz reads versions {' and '.join(map(str, VERSIONS))})")
     layers = meta.get("layers")
     if (not isinstance(layers, list) or not all(isinstance(n, int) and not isinstance(n, bool) for n in layers)
             or len(layers) > MAX_HIDDEN_LAYERS + 2):
@@ -162,10 +212,15 @@ def _load_archive(archive: zipfile.ZipFile, entries: dict, name: str) -> Loaded:
     epoch = meta.get("epoch", 0)
     if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 0:
         raise WeightsFileError(f"{name}: 'epoch' must be a whole number of at least 0")
+    task, feature_names, classes = _task_features_classes(meta, name)
     try:
-        network = Network(layers, meta.get("activation"), meta.get("output_activation"), meta.get("loss"))
+        network = Network(layers, meta.get("activation"), meta.get("output_activation"), meta.get("loss"),
+                          features=feature_names, task=task)
     except ConfigError as exc:
         raise WeightsFileError(f"{name}: {exc}") from None
+    if classes is not None and classes != network.classes:
+        raise WeightsFileError(f"{name}: 'classes' is {classes} but the network has {network.classes} "
+                               f"(layers {layers}, {network.output_activation} output)")
 
     for k, (W, b) in enumerate(zip(network.W, network.b), start=1):
         for key, expected in ((f"W{k}", W.shape), (f"b{k}", b.shape)):
@@ -199,7 +254,9 @@ def _load_archive(archive: zipfile.ZipFile, entries: dict, name: str) -> Loaded:
         if X.ndim != 2 or X.shape[1] != 2 or y.shape not in ((len(X), 1), (len(X),)):
             raise WeightsFileError(f"{name}: X must have shape (n, 2) and y (n, 1); got {X.shape} and {y.shape}")
         try:
-            data = Dataset(X, y, name=name)
+            data = Dataset(X, y, name=name, task=task)
+            if not data.regression:
+                check_labels(data.y, network.classes)
         except DataError as exc:
             raise WeightsFileError(f"{name}: saved data points: {exc}") from None
 

@@ -343,6 +343,10 @@ class BoundaryView(pg.PlotWidget):
     # -- updates ---------------------------------------------------------------------
     def set_image(self, image: np.ndarray, bounds: Bounds) -> None:
         """Show P(class 1) over ``bounds``; ``image`` is handed over and never modified."""
+        if image.ndim == 3 or image.size and not 0.0 <= image.min() <= image.max() <= 1.0:
+            # K class probabilities, or a regression's values: until this view draws them, it shows
+            # a new image in 0..1 (pyqtgraph's lookup table must never see a value beyond its levels).
+            image = 1.0 - image[..., 0] if image.ndim == 3 else np.clip(image, 0.0, 1.0)
         self.image.setImage(image, autoLevels=False, levels=(0.0, 1.0))
         if bounds != self.bounds:
             self.bounds = bounds
@@ -376,8 +380,10 @@ class BoundaryView(pg.PlotWidget):
         """Draw ``data``'s points (train filled, test hollow)."""
         self.data = data
         # A data set's arrays are never modified, so the items draw from them directly.
-        self.points.set_points(data.X, data.y.ravel().astype(np.intp))
-        self.test_points.set_points(data.X_test, data.y_test.ravel().astype(np.intp))
+        # Two styles, class 0 and class 1: until this view has one per class, a class beyond 1 (or a
+        # regression target) is drawn in the nearer of the two (a style beyond them would fail to paint).
+        self.points.set_points(data.X, np.clip(data.y.ravel(), 0, 1).astype(np.intp))
+        self.test_points.set_points(data.X_test, np.clip(data.y_test.ravel(), 0, 1).astype(np.intp))
         if data.has_test != self._legend_has_test:
             self._legend_has_test = data.has_test
             if data.has_test:

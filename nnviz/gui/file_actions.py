@@ -150,7 +150,7 @@ class FileActions(QObject):
             return False
         data = self.session.data
         try:
-            datasets.write_csv(_with_suffix(path, ".csv"), data.X, data.y)
+            datasets.write_csv(_with_suffix(path, ".csv"), data.X, data.y, data.task)
         except OSError as exc:
             self._fail("Cannot export points", exc)
             return False

@@ -46,6 +46,21 @@ def range_for(points: np.ndarray, current: tuple[float, float, float, float] | N
     return hidden_space.padded_bounds(points, 0.08)
 
 
+def class_colour(label: int) -> str:
+    """Orange and blue for classes 0 and 1 (the window's rule), then the rest of the Okabe-Ito set."""
+    extra = (theme.GREEN, "#CC79A7", theme.VERMILLION, "#56B4E9", "#F0E442", theme.INK)
+    return (theme.CLASS_COLOURS + extra)[label % 8]
+
+
+def class_labels(y: np.ndarray, classes: int) -> np.ndarray:
+    """Each point's class for its colour: the label (one output: 1 from 0.5 up); all 0 for regression."""
+    if classes == 0:
+        return np.zeros(len(y), dtype=np.intp)
+    if classes == 2:
+        return (y[:, 0] >= 0.5).astype(np.intp)
+    return y[:, 0].astype(np.intp)
+
+
 def thinning(data) -> int:
     """Map and draw every n-th point: at most about ``MAX_DRAWN`` of them."""
     return max(1, math.ceil((len(data.X) + len(data.X_test)) / MAX_DRAWN))
@@ -123,15 +138,13 @@ class HiddenSpaceView(Panel):
         self.grid_curve = pg.PlotCurveItem(pen=pg.mkPen("#b8b8b8", width=1), connect="finite")
         self.decision = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(theme.INK, width=2))
         self.decision.setVisible(False)
+        for item in (self.grid_curve, self.decision):
+            self.plot.addItem(item)
         # One scatter per class and split: one brush each, not one per point (fast at many points).
         # Training points are filled, test points hollow, as in the decision boundary view.
-        self.points = [pg.ScatterPlotItem(size=9, pen=pg.mkPen(theme.INK, width=0.6),
-                                          brush=pg.mkBrush(theme.qcolor(colour, 230)))
-                       for colour in theme.CLASS_COLOURS]
-        self.test_points = [pg.ScatterPlotItem(size=9, pen=pg.mkPen(colour, width=2), brush=pg.mkBrush(0, 0, 0, 0))
-                            for colour in theme.CLASS_COLOURS]
-        for item in (self.grid_curve, self.decision, *self.test_points, *self.points):
-            self.plot.addItem(item)
+        self.points: list[pg.ScatterPlotItem] = []
+        self.test_points: list[pg.ScatterPlotItem] = []
+        self._scatters_for(2)
 
         top = QHBoxLayout()
         top.addWidget(QLabel("Layer:"))
@@ -202,7 +215,7 @@ class HiddenSpaceView(Panel):
         layer, mode, pair = self.layer, self.mode, self.pair
         previous = self.frame.projection if self.frame is not None and self.frame.layer == layer else None
         self.status.setText(f"epoch {epoch:,} · computing…")
-        self._job_data = data
+        self._job_data = (data, network.classes)
 
         every = thinning(data)
 
@@ -226,14 +239,28 @@ class HiddenSpaceView(Panel):
         return self._job is not None or self._waiting is not None
 
     # -- drawing ---------------------------------------------------------------------------
+    def _scatters_for(self, classes: int) -> None:
+        """Enough scatter items for ``classes`` classes (made once, kept)."""
+        while len(self.points) < classes:
+            colour = class_colour(len(self.points))
+            train = pg.ScatterPlotItem(size=9, pen=pg.mkPen(theme.INK, width=0.6),
+                                       brush=pg.mkBrush(theme.qcolor(colour, 230)))
+            test = pg.ScatterPlotItem(size=9, pen=pg.mkPen(colour, width=2), brush=pg.mkBrush(0, 0, 0, 0))
+            self.plot.addItem(test)
+            self.plot.addItem(train)
+            self.points.append(train)
+            self.test_points.append(test)
+
     def _draw(self, frame: HiddenSpace) -> None:
         self.frame = frame
-        data = self._job_data
+        data, classes = self._job_data
         line_mode = frame.projection.mode == "line"
         every = thinning(data)
+        train_labels, test_labels = class_labels(data.y[::every], classes), class_labels(data.y_test[::every], classes)
+        self._scatters_for(max(classes, 1))
         for label, (train, test) in enumerate(zip(self.points, self.test_points)):
-            train.setData(pos=frame.points[(data.y[::every, 0] >= 0.5) == label])
-            test.setData(pos=frame.test_points[(data.y_test[::every, 0] >= 0.5) == label])
+            train.setData(pos=frame.points[train_labels == label])
+            test.setData(pos=frame.test_points[test_labels == label])
         if line_mode:
             self.grid_curve.setData([], [])
         else:
@@ -274,8 +301,9 @@ class HiddenSpaceView(Panel):
 
     def _label_axes(self, frame: HiddenSpace) -> None:
         p: Projection = frame.projection
-        if frame.layer == 0:
-            x, y = "input x1", "input x2"
+        features = self.state.network.features if self.state is not None else ()
+        if frame.layer == 0 and p.mode in ("direct", "units") and max(p.units) < len(features):
+            x, y = (f"input {features[u]}" for u in p.units)
         elif p.mode == "pca":
             x, y = (f"main direction {i + 1} ({share:.0%} of the spread)" for i, share in enumerate(p.explained))
         elif p.mode == "line":

@@ -21,6 +21,7 @@ from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtWidgets import (
     QDockWidget,
+    QGroupBox,
     QLabel,
     QMainWindow,
     QScrollArea,
@@ -44,6 +45,7 @@ from nnviz.gui.diagram_view import DiagramView
 from nnviz.gui.dialogs import Dialogs
 from nnviz.gui.file_actions import FileActions
 from nnviz.gui.learning_panels import LearningPanels
+from nnviz.gui.lessons_view import LessonsView
 from nnviz.gui.panel import fix_size
 from nnviz.gui.loss_view import LossView
 from nnviz.gui.session_model import SessionModel
@@ -122,6 +124,7 @@ class MainWindow(QMainWindow):
         self.unit_maps_action.setChecked(self.diagram.show_unit_maps)
         # Docked before the saved layout is restored, so the layout can place them.
         self.learning = LearningPanels(self.model, self.add_panel, self.diagram, self.loss_view)
+        self._build_lessons()
         self.model.start()
         self._restore_window()
 
@@ -392,6 +395,51 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
 
+    # -- lessons ---------------------------------------------------------------------------
+    def _build_lessons(self) -> None:
+        """The Lessons panel (docked on the right, above the learning panels), its menu items and the hint."""
+        groups = {box.title().lower(): box for box in self.controls.findChildren(QGroupBox)}
+        hideable = {"settings": self.controls_dock, "toolbar": self.toolbar,
+                    **{name: groups[name] for name in ("training", "network", "data")}}
+        self.lessons = LessonsView(self.model, self.dialogs, self.store, self.files.maybe_save,
+                                   self.learning.docks, hideable, self.controls.set_speed_index)
+        dock = self.lessons_dock = QDockWidget("Lessons", self)
+        dock.setObjectName("lessonsDock")
+        dock.setWidget(self.lessons)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock, Qt.Orientation.Vertical)
+        dock.hide()
+        # Closing the panel ends the lesson, so no control stays hidden.
+        dock.toggleViewAction().toggled.connect(lambda shown: shown or self.lessons.leave())
+        toggle = dock.toggleViewAction()
+        toggle.setText("&Lessons")
+        toggle.setToolTip("Show or hide the Lessons panel")
+        self.view_menu.addAction(toggle)
+        menus = {action.text(): action.menu() for action in self.menuBar().actions()}
+        show = self._action("lessons", "&Lessons", self.show_lessons, ["Ctrl+Shift+L"],
+                            "Step-by-step lessons: the tutorial, live, with goals that tick")
+        menus["&Help"].insertAction(self.actions["help_keys"], show)
+        open_lesson = self._action("open_lesson", "Open &Lesson…", self.open_lesson_file, (),
+                                   "Open a lesson file (.toml) written by a teacher")
+        menus["&File"].insertAction(self.recent_menu.menuAction(), open_lesson)
+        if not self.store.bool_value("lessons/hinted", False):
+            self.store.set_value("lessons/hinted", True)
+            QTimer.singleShot(0, lambda: self.statusBar().showMessage(
+                "Ready: press Play (Space) to train. New here? Help ▸ Lessons (Ctrl+Shift+L) walks you "
+                "through it, one step at a time.", 20000))
+
+    def show_lessons(self) -> None:
+        self.lessons_dock.show()
+        self.lessons_dock.raise_()
+
+    def open_lesson_file(self) -> bool:
+        path = self.dialogs.open_path(self, "Open lesson", self.store.last_directory(),
+                                      "Lessons (*.toml);;All files (*)")
+        if not path:
+            return False
+        self.store.set_last_directory(path)
+        self.show_lessons()
+        return self.lessons.open_file(path)
+
     # -- learning panels ----------------------------------------------------------------
     def add_panel(self, title: str, widget: QWidget, area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea,
                   visible: bool = True, shortcut: str | None = None) -> QDockWidget:
@@ -644,7 +692,8 @@ class MainWindow(QMainWindow):
             "Training\n  Space  play / pause\n  S or Right  one epoch\n  R  reset to the initial weights\n"
             "  N  new seed\n  [ and ]  slower / faster\n\n"
             "Views\n  L  log-scale loss axis\n  U  unit output maps in the diagram\n"
-            "  Ctrl+0  fit the decision boundary view to the data\n" + panels + "\n"
+            "  Ctrl+0  fit the decision boundary view to the data\n" + panels
+            + "  Ctrl+Shift+L  Lessons\n\n"
             "Files\n  Ctrl+N  new   Ctrl+O  open   Ctrl+S  save   Ctrl+Shift+S  save as   Ctrl+Q  quit\n\n"
             "On the decision boundary\n  drag a point to move it\n  click: add a class-0 point, "
             "Shift+click: class 1\n  right-click a point: delete it\n  double-click a point (or select it "
@@ -705,6 +754,7 @@ class MainWindow(QMainWindow):
         self.close()
 
     def _remember(self) -> None:
+        self.lessons.leave()  # a lesson's hidden controls must not be saved hidden in the window's layout
         self.store.save_window(self.saveGeometry(), self.saveState())
         self.store.save_setup(self.session.setup)
         self.store.set_value("view/log_scale", self.loss_view.log_scale)

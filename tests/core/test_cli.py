@@ -97,9 +97,9 @@ def test_bad_input_exits_2_with_one_line(capsys, tmp_path, monkeypatch, argv, me
 
 def test_bad_csv_names_its_line(capsys, tmp_path):
     path = tmp_path / "pts.csv"
-    path.write_text("x1,x2,label\n0,0,0\n1,1,7\n")
+    path.write_text("x1,x2,label\n0,0,0\n1,1,9\n")
     code, _, err = run(capsys, "train", "--dataset", str(path))
-    assert code == 2 and "line 3: label must be 0 or 1, found 7" in err
+    assert code == 2 and "line 3: label must be a whole number from 0 to 7, found 9" in err
 
 
 def test_broken_weights_file(capsys, tmp_path):

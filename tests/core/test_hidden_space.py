@@ -25,7 +25,7 @@ def test_each_layers_values_are_the_forward_pass():
     np.testing.assert_array_equal(hidden_space.layer_values(net, X, 1), acts[0])
     np.testing.assert_array_equal(hidden_space.layer_values(net, X, 2), acts[1])
     np.testing.assert_array_equal(hidden_space.layer_values(net, X, 3), zs[2])  # the output's logits
-    assert hidden_space.layer_names(net) == ["input (2 units)", "hidden layer 1 (5 units)",
+    assert hidden_space.layer_names(net) == ["input (x1, x2)", "hidden layer 1 (5 units)",
                                               "hidden layer 2 (3 units)", "output logits (1 unit)"]
 
 
@@ -154,3 +154,18 @@ def test_the_shading_is_the_outputs_answer_at_each_place_of_the_hidden_plane():
     assert hidden_space.compute(net, data, layer=0, epoch=0).output_image is None
     wide = Network.initialised([2, 4, 1], seed=1)
     assert hidden_space.compute(wide, data, layer=1, epoch=0, mode="pca").output_image is None
+
+
+def test_feature_inputs_and_softmax_outputs():
+    features = ("x1", "x2", "x1*x2")
+    net = Network.initialised([3, 4, 3], "tanh", "softmax", "ce", init="xavier", seed=2, features=features)
+    data = datasets.generate("spiral", n=90, seed=1, classes=3)
+    frame = hidden_space.compute(net, data, layer=0, epoch=0, mode="units", pair=(0, 2))
+    # Layer 0 is what the network sees: the features of the points.
+    np.testing.assert_allclose(frame.values, net.inputs(data.X))
+    np.testing.assert_allclose(frame.points[:, 1], data.X[:, 0] * data.X[:, 1])
+    logits = hidden_space.compute(net, data, layer=2, epoch=0, mode="pca")
+    np.testing.assert_allclose(logits.values, net.forward(data.X)[0][-1])
+    # Three classes are not split by one line: none is drawn.
+    assert hidden_space.compute(net, data, layer=1, epoch=0).line is None
+    assert hidden_space.layer_names(net)[0] == "input (x1, x2, x1*x2)"

@@ -153,3 +153,71 @@ def test_unit_maps_match_a_forward_pass_at_grid_points():
     assert np.allclose(plane_points(bounds, 9)[r * 9 + c], point[0])
     _, acts = net.forward(point)
     assert np.allclose(maps[1][:, r, c], acts[1][0], atol=1e-6)
+
+
+NEW_CASES = [
+    ([2, 3], "sigmoid", "softmax", "ce", ("x1", "x2"), "classification", 3),
+    ([2, 4, 3], "tanh", "softmax", "ce", ("x1", "x2"), "classification", 3),
+    ([3, 4, 3, 5], "relu", "softmax", "ce", ("x1", "x2", "x1*x2"), "classification", 5),
+    ([2, 4, 1], "sigmoid", "sigmoid", "bce", ("x1^2", "x2^2"), "classification", 2),
+    ([4, 3, 1], "tanh", "linear", "mse", ("x1", "x2", "sin(x1)", "sin(x2)"), "regression", 0),
+]
+
+
+def _case_data(task: str, classes: int):
+    if task == "regression":
+        return datasets.generate("bumps", n=30, seed=3)
+    return datasets.generate("gaussians", n=30, seed=3, classes=classes)
+
+
+@pytest.mark.parametrize("layers, act, out, loss, feats, task, classes", NEW_CASES)
+def test_chain_and_gradient_check_cover_softmax_features_and_regression(layers, act, out, loss, feats, task,
+                                                                        classes):
+    data = _case_data(task, classes)
+    net = Network.initialised(layers, act, out, loss, init="xavier", seed=5, features=feats, task=task)
+    grad = net.gradient(data.X, data.y)
+    p = net.passes(data.X, data.y)
+    for index in range(net.params.size):
+        chain = weight_chain(net, data.X, data.y, *locate(net, index), passes=p)
+        assert chain.gradient == pytest.approx(grad[index], rel=1e-12, abs=1e-15)
+    check = gradient_check(net, data)
+    assert check.max_relative < 1e-6
+
+
+def test_a_first_layer_weights_first_factor_is_its_feature():
+    data = datasets.generate("circle", n=20, seed=1)
+    net = Network.initialised([2, 3, 1], features=("x1^2", "sin(x2)"))
+    chain = weight_chain(net, data.X, data.y, 0, 1, 2)
+    assert chain.factors[-1].formula == "sin(x2) of each point"
+    np.testing.assert_allclose(chain.factors[-1].values, np.sin(data.X[:, 1]))
+    assert param_label(net, 0, 1, 2) == "W1[1,2] (sin(x₂) → h1.3)"
+
+
+def test_softmax_chain_and_names():
+    data = datasets.generate("spiral", n=24, seed=2, classes=3)
+    net = Network.initialised([2, 4, 3], "tanh", "softmax", "ce", init="xavier")
+    chain = weight_chain(net, data.X, data.y, 1, 0, 2)
+    assert [f.name for f in chain.factors] == ["dL/dz", "dz/dw"]
+    probabilities = net.predict(data.X)[:, 2]
+    np.testing.assert_allclose(chain.factors[0].values, (probabilities - (data.y[:, 0] == 2)) / len(data.X))
+    assert param_label(net, 1, 4, 2) == "b2[0,2] (bias of ŷ₃)"
+    assert unit_name(2, 0, 3, net) == "ŷ₁" and unit_name(2, 0, 3) == "ŷ" and unit_name(0, 1, 3) == "x₂"
+
+
+def test_next_update_of_a_regression_network():
+    from nnviz.core.inspect import next_update
+
+    data = datasets.generate("plane", n=40, seed=1)
+    net = Network.initialised([2, 3, 1], "tanh", "linear", "mse", task="regression")
+    settings = TrainSettings(lr=0.1, batch_size=8)
+    update = next_update(net, data, settings)
+    assert update.batch is not None and len(update.batch) == 8 and not update.stops
+    expected = -0.1 * net.gradient(data.X[update.batch], data.y[update.batch])
+    np.testing.assert_allclose(update.step, expected, rtol=1e-10, atol=1e-14)
+    # The fused pass that trains computes the same step from the same batch.
+    trainer = Trainer(net.copy(), data, settings)
+    trainer.set_data(data)
+    kernel = trainer._kernel(8)
+    kernel.set_data(data.X[update.batch], data.y[update.batch])
+    kernel.loss_and_gradient()
+    np.testing.assert_allclose(-0.1 * kernel.grad, update.step, rtol=1e-10, atol=1e-14)

@@ -16,17 +16,21 @@ from nnviz.core.trainer import Trainer, TrainSettings
     ([2, 5, 3, 1], "tanh", "sigmoid", "bce"),
     ([2, 6, 1], "relu", "linear", "bce"),
     ([2, 3, 3, 1], "relu", "linear", "mse"),
+    ([2, 5, 3], "tanh", "softmax", "ce"),
+    ([4, 4, 4], "relu", "softmax", "ce"),  # four feature inputs, four classes
 ])
 def test_the_batched_loss_equals_the_networks_loss_for_random_weights(arch):
     layers, act, out, loss = arch
+    features = ("x1", "x2", "x1^2", "sin(x2)")[:layers[0]]
     rng = np.random.default_rng(7)
     X = rng.normal(size=(37, 2))
-    y = (rng.random((37, 1)) < 0.5).astype(float)
-    net = Network(layers, act, out, loss)
+    classes = layers[-1] if out == "softmax" else 2
+    y = rng.integers(0, classes, size=(37, 1)).astype(float)
+    net = Network(layers, act, out, loss, features=features)
     thetas = rng.normal(scale=1.5, size=(23, net.params.size))
     batched = landscape.batched_loss(net, thetas, X, y)
     for theta, value in zip(thetas, batched):
-        one = Network(layers, act, out, loss, theta)
+        one = Network(layers, act, out, loss, theta, features=features)
         assert value == pytest.approx(one.loss_value(X, y), rel=1e-12, abs=1e-14)
 
 

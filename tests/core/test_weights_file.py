@@ -119,7 +119,7 @@ CORPUS = {
     "gigantic header": (_huge_header, "declares 1000000000000 values"),
     "missing meta": (lambda p: write_npz(p, meta=None), "no 'meta' entry"),
     "wrong format": (lambda p: write_npz(p, meta={**META, "format": "keras"}), "format is 'keras'"),
-    "wrong version": (lambda p: write_npz(p, meta={**META, "version": 2}), "version 2 is not supported"),
+    "wrong version": (lambda p: write_npz(p, meta={**META, "version": 3}), "version 3 is not supported"),
     "meta not json": (lambda p: np.savez(p, meta=np.array("{oops")), "not valid JSON"),
     "meta not a string": (lambda p: np.savez(p, meta=np.zeros(3)), "must be a JSON string"),
     "wrong shape": (lambda p: write_npz(p, W1=np.zeros((4, 2))), r"W1 has shape \(4, 2\), expected \(2, 4\)"),

@@ -59,6 +59,24 @@ def test_edits_return_new_data_sets_and_leave_the_old_alone():
         edits.delete_point(datasets.Dataset([[0, 0]], [0]), 0)
 
 
+def test_edits_of_classes_and_targets():
+    data = datasets.Dataset([[0, 0], [1, 1], [2, 2]], [[0], [1], [2]])
+    cycled = edits.flip_point(data, 2)
+    assert cycled.y.ravel().tolist() == [0, 1, 0]  # three classes: 2 comes round to 0
+    assert edits.flip_point(data, 2, classes=4).y[2, 0] == 3  # a 4-output network reaches class 3
+    assert edits.add_point(data, (3, 3), 7).classes == 8
+    with pytest.raises(DataError, match="from 0 to 7, got 8"):
+        edits.add_point(data, (3, 3), 8)
+    values = datasets.Dataset([[0, 0], [1, 1]], [[0.25], [-3.5]], task="regression")
+    added = edits.add_point(values, (2, 2), 1.75)
+    assert added.task == "regression" and added.y[-1, 0] == 1.75
+    assert edits.move_point(values, 0, (5, 5)).task == "regression"
+    with pytest.raises(DataError, match="target, not a class"):
+        edits.flip_point(values, 0)
+    with pytest.raises(DataError, match="finite"):
+        edits.add_point(values, (2, 2), float("nan"))
+
+
 def test_the_default_setup_is_the_tutorial():
     setup = Setup()
     trainer = Trainer(setup.model.build(), setup.data.build(), setup.settings)

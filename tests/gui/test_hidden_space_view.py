@@ -147,3 +147,21 @@ def test_a_big_data_set_is_thinned_evenly_before_it_is_mapped(qtbot):
     # Every third point (12,000 / 5,000 rounded up), train and test alike.
     assert len(frame.points) == 3000 and len(frame.test_points) == 1000
     assert_drawn(panel, net.forward(data.X[::3])[1][0][:, :2], data.y[::3])
+
+
+def test_three_classes_get_three_colours(qtbot):
+    data = datasets.generate("spiral", n=90, seed=1, classes=3, test_fraction=0.0)
+    net = Network.initialised([2, 4, 3], "tanh", "softmax", "ce", init="xavier", seed=2)
+    panel = HiddenSpaceView()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_state(net, data, TrainSettings(), 0)
+    frame = wait_for_frame(qtbot, panel, 0, layer=1)
+    hidden = net.forward(data.X)[1][0][:, :2]
+    colours = set()
+    for label in range(3):
+        x, y = panel.points[label].getData()
+        np.testing.assert_allclose(np.column_stack([x, y]), hidden[data.y[:, 0] == label])
+        colours.add(panel.points[label].opts["brush"].color().name())
+    assert len(colours) == 3
+    assert frame.line is None and not panel.decision.isVisible()
