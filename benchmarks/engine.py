@@ -12,12 +12,30 @@ tutorial, softmax and cross-entropy, full batch) and a regression (the
 ``bumps`` set, 300 points, 2-8-1 sigmoid, linear output, MSE).  Their
 target is a ratio of at least 2.
 
+Last, it times the tutorial's comparison as a user meets it, whole processes
+from start to exit (start-up and imports included): ``nnviz train --epochs
+100000 --quiet`` against the tutorial's loop run as a script of its own, in
+alternating runs, and prints the medians on a line of their own::
+
+    process: tutorial_s=<f> nnviz_s=<f> ratio=<f> cpu_ratio=<f> (median of N runs each; target >= 3)
+
+``ratio`` compares wall-clock times; ``cpu_ratio`` the processes' CPU time
+(user + system), which a busy machine disturbs less.
+
     python benchmarks/engine.py [--epochs N] [--rounds R] [--task-epochs N]
+                                [--process-epochs N] [--process-runs R]
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
 import time
 
 import numpy as np
@@ -67,6 +85,51 @@ def tutorial_loop(X, y, epochs, learning_rate=1.0):
 def nnviz_loop(data, epochs):
     trainer = Trainer(Network.initialised([2, 4, 1]), data)
     return trainer.run(epochs)
+
+
+def tutorial_script(epochs: int) -> str:
+    """The tutorial's training as a program of its own: numpy, its loop, its final loss printed."""
+    return "\n\n".join([
+        "import numpy as np",
+        *(inspect.getsource(f) for f in (_sigmoid, _sigmoid_derivative, tutorial_loop)),
+        "X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])\ny = np.array([[0], [1], [1], [0]])\n"
+        f"losses = tutorial_loop(X, y, {epochs})\nprint(f\"Final loss: {{losses[-1]:.6f}}\")\n",
+    ])
+
+
+def _timed_process(command: list[str]) -> tuple[float, float]:
+    """Wall-clock and CPU seconds (user + system) of one process, from start to exit."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def whole_process(epochs: int, runs: int) -> str:
+    """``nnviz train --epochs N --quiet`` against the tutorial's loop, each as a whole process."""
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with tempfile.TemporaryDirectory(prefix="nnviz-engine-") as directory:
+        script = os.path.join(directory, "tutorial.py")
+        with open(script, "w") as f:
+            f.write(tutorial_script(epochs))
+        commands = {"tutorial": [sys.executable, script],
+                    "nnviz": [sys.executable, "-m", "nnviz", "train", "--epochs", str(epochs), "--quiet"]}
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+        cwd = os.getcwd()
+        os.chdir(repo)  # `-m nnviz` runs this checkout's nnviz
+        try:
+            for _ in range(runs):
+                for name, command in commands.items():  # alternating, so neither gets the quieter moments
+                    times[name].append(_timed_process(command))
+        finally:
+            os.chdir(cwd)
+    wall = {name: statistics.median(w for w, _ in t) for name, t in times.items()}
+    cpu = {name: statistics.median(c for _, c in t) for name, t in times.items()}
+    return (f"process: tutorial_s={wall['tutorial']:.2f} nnviz_s={wall['nnviz']:.2f} "
+            f"ratio={wall['tutorial'] / wall['nnviz']:.2f} cpu_ratio={cpu['tutorial'] / cpu['nnviz']:.2f} "
+            f"(median of {runs} runs each, {epochs:,} epochs; target >= 3)")
 
 
 # -- the task cases: K classes and regression, against plain NumPy loops -----
@@ -160,6 +223,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=20000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--process-epochs", type=int, default=100_000,
+                        help="epochs of each whole-process run (default 100000)")
+    parser.add_argument("--process-runs", type=int, default=5,
+                        help="whole-process runs of each (default 5); 0 leaves them out")
     parser.add_argument("--task-epochs", type=int, default=5000, help="epochs of the spiral and regression cases")
     args = parser.parse_args()
 
@@ -180,6 +247,8 @@ def main() -> None:
     print(f"nnviz engine:  {best['nnviz']:10,.0f} epochs/s")
     print(f"ratio={best['nnviz'] / best['tutorial']:.2f} (target >= 3)")
     run_task_cases(args.task_epochs, args.rounds)
+    if args.process_runs > 0:
+        print(whole_process(args.process_epochs, args.process_runs), flush=True)
 
 
 if __name__ == "__main__":

@@ -108,9 +108,13 @@ class LossRecord:
             raise ValueError("exact_epochs must be at least 1 and max_buckets an even number of at least 2")
         self.exact_epochs = exact_epochs
         self.max_buckets = max_buckets
-        self._head = np.empty((2, exact_epochs))  # train, test of each exact epoch
-        self._span = np.empty((2, max_buckets), dtype=np.int64)  # first and last epoch of a bucket; -1: empty
-        self._stats = np.empty((6, max_buckets))  # train min, max, last; test min, max, last
+        # Written through now, not as training reaches them: the pages of an np.empty array
+        # become resident one by one as they are first written, and a record that grows for
+        # its first hundred thousand epochs looks, from outside, like memory that never stops.
+        self._head = np.full((2, exact_epochs), np.nan)  # train, test of each exact epoch
+        # First and last epoch of a bucket; -1: empty.
+        self._span = np.full((2, max_buckets), -1, dtype=np.int64)
+        self._stats = np.full((6, max_buckets), np.nan)  # train min, max, last; test min, max, last
         self.clear()
 
     def clear(self, first_epoch: int = 0) -> None:

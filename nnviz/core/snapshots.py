@@ -51,9 +51,11 @@ class SnapshotHistory:
         size = template.params.size
         by_memory = budget_bytes // (size * 8)
         self.capacity = int(max(MIN_SNAPSHOTS, min(max_snapshots, by_memory)))
-        # One preallocated block: the memory bound holds from the first epoch.
-        self._params = np.empty((self.capacity, size))
-        self._epochs = np.empty(self.capacity, dtype=np.int64)
+        # One preallocated block: the memory bound holds from the first epoch.  Written through
+        # now: the pages of an np.empty block become resident one by one as snapshots first fill
+        # them, and a store that grows for its first 4096 frames looks, from outside, like a leak.
+        self._params = np.full((self.capacity, size), np.nan)
+        self._epochs = np.full(self.capacity, -1, dtype=np.int64)
         self._losses = np.full(self.capacity, np.nan)
         self.count = 0
         self.stride = 1

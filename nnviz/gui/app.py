@@ -9,7 +9,7 @@ import sys
 
 from nnviz.core import datasets, weights_file
 from nnviz.core.datasets import Dataset
-from nnviz.core.errors import ConfigError, NnvizError
+from nnviz.core.errors import NnvizError
 from nnviz.core.session import check_coordinates
 from nnviz.core.setup import DataSpec
 
@@ -25,29 +25,53 @@ def _dataset_argument(value: str) -> tuple[Dataset, DataSpec | None]:
     return spec.build(), spec
 
 
+def _refusal(problems: list[str], check, *args):
+    """``check(*args)``, or None with its message added to ``problems`` if it refuses."""
+    try:
+        return check(*args)
+    except NnvizError as exc:
+        problems.append(str(exc))
+        return None
+
+
+def _weights_argument(path: str) -> weights_file.Loaded:
+    loaded = weights_file.load(path)
+    if loaded.data is not None:
+        check_coordinates(loaded.data, os.path.basename(path))
+    return loaded
+
+
+def _checked_dataset_argument(value: str) -> tuple[Dataset, DataSpec | None]:
+    data = _dataset_argument(value)
+    check_coordinates(data[0], os.path.basename(value))
+    return data
+
+
 def run(weights: str | None = None, dataset: str | None = None, autostart: bool = False,
         quit_after: float | None = None, screenshot: str | None = None) -> int:
-    """Open the window; returns the exit status (2 for a bad weights, data set or time argument).
+    """Open the window; returns the exit status.
 
-    With ``quit_after`` the window closes itself after that many seconds,
-    first saving a PNG of itself to ``screenshot`` if given.  Everything that
-    can be refused is checked before the window exists; after that no
-    exception ends the process (they are reported in a dialog), and the
-    training threads have always ended before ``run`` returns.
+    A weights file or data set that cannot be used is refused with one line
+    on stderr, and the window opens all the same, on its usual set-up (with
+    whichever of the two was good), and shows what was wrong in an error
+    dialog: started from a desktop launcher, the user sees why.  The exit
+    status is then 2, as for any refused argument, once the window closes.
+    An impossible ``quit_after`` (a scripting mistake) is refused before any
+    window exists.  With ``quit_after`` the window closes itself after that
+    many seconds, first saving a PNG of itself to ``screenshot`` if given.
+    After the window exists no exception ends the process (they are reported
+    in a dialog), and the training threads have always ended before ``run``
+    returns.
     """
-    try:
-        if quit_after is not None and not (math.isfinite(quit_after) and 0 <= quit_after <= MAX_QUIT_AFTER):
-            raise ConfigError(f"--quit-after must be a number of seconds from 0 to {MAX_QUIT_AFTER:g}, "
-                              f"got {quit_after:g}")
-        loaded = weights_file.load(weights) if weights else None
-        if loaded is not None and loaded.data is not None:
-            check_coordinates(loaded.data, os.path.basename(weights))
-        data = _dataset_argument(dataset) if dataset else None
-        if data is not None:
-            check_coordinates(data[0], os.path.basename(dataset))
-    except NnvizError as exc:
-        print(f"nnviz: error: {exc}", file=sys.stderr)
+    if quit_after is not None and not (math.isfinite(quit_after) and 0 <= quit_after <= MAX_QUIT_AFTER):
+        print(f"nnviz: error: --quit-after must be a number of seconds from 0 to {MAX_QUIT_AFTER:g}, "
+              f"got {quit_after:g}", file=sys.stderr)
         return 2
+    problems: list[str] = []
+    loaded = _refusal(problems, _weights_argument, weights) if weights else None
+    data = _refusal(problems, _checked_dataset_argument, dataset) if dataset else None
+    for problem in problems:
+        print(f"nnviz: error: {problem}", file=sys.stderr)
 
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
@@ -73,6 +97,10 @@ def run(weights: str | None = None, dataset: str | None = None, autostart: bool 
             session.use_dataset(points, spec, source=os.path.basename(dataset))
             session.set_modified(False)
         window.show()
+        if problems:
+            # From the event loop, once the window is on screen, so the dialog sits in front of it.
+            QTimer.singleShot(0, lambda: window.dialogs.error(
+                window, "Cannot open", "\n\n".join(problems) + "\n\nThe window opened on its usual set-up."))
         if autostart:
             session.set_playing(True)
 
@@ -98,4 +126,4 @@ def run(weights: str | None = None, dataset: str | None = None, autostart: bool 
         # The event loop has ended (or never ran): now, and only now, wait for the threads.
         window.shutdown()
         reporter.uninstall()
-    return status["code"]
+    return status["code"] or (2 if problems else 0)

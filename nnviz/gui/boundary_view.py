@@ -267,6 +267,9 @@ class BoundaryView(pg.PlotWidget):
         self._vb = _PlaneViewBox(enableMenu=False)
         super().__init__(parent, viewBox=self._vb)
         self.setObjectName("boundaryView")
+        # Room for the axes and a plane where a click lands where it is meant: docked
+        # panels take what is left over, never this (on a 1366x768 screen too).
+        self.setMinimumSize(300, 240)
         plot = self.getPlotItem()
         plot.setTitle("Decision boundary", color=theme.INK, size="11pt")
         plot.setLabel("bottom", "x₁")

@@ -17,7 +17,7 @@ import math
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QComboBox,
@@ -278,6 +278,7 @@ class InspectorView(Panel):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(body)
+        self.scroll = scroll
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
@@ -524,6 +525,7 @@ class InspectorView(Panel):
         net, data, settings = self.state.network.copy(), self.state.data, self.state.settings
         self.check_button.setEnabled(False)
         self.check_label.setText(f"Checking {net.params.size} parameters…")
+        self._show_check()
 
         def check(job: jobs.Job):
             def report(done: int, total: int) -> bool:
@@ -535,7 +537,8 @@ class InspectorView(Panel):
         job.sigProgress.connect(lambda done, total: self.check_label.setText(
             f"Checking the gradient: parameter {done:,} of {total:,}…"))
         job.sigDone.connect(self._check_done)
-        job.sigFailed.connect(lambda msg: self.check_label.setText(f"Gradient check failed: {msg}"))
+        job.sigFailed.connect(lambda msg: (self.check_label.setText(f"Gradient check failed: {msg}"),
+                                           self._show_check()))
         job.finished.connect(self._check_finished)
         self._check_job = job
         job.start()
@@ -547,6 +550,7 @@ class InspectorView(Panel):
     def _check_done(self, check: GradientCheck | None) -> None:
         if check is None:
             self.check_label.setText("Gradient check stopped.")
+            self._show_check()
             return
         self.last_check = check
         ok = check.max_relative < CHECK_TOLERANCE
@@ -568,6 +572,21 @@ class InspectorView(Panel):
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
                 self.check_table.setItem(r, c, item)
         self.check_table.show()
+        self._show_check()
+
+    def _show_check(self) -> None:
+        """Scroll to the gradient check's result: it sits under both passes, below the fold,
+        and a button whose answer appears out of sight looks as if it did nothing."""
+        # Once the new text and the table are laid out (the scroll area learns the body's new
+        # height from an event of its own, after this one).
+        QTimer.singleShot(0, self._scroll_to_check)
+
+    def _scroll_to_check(self) -> None:
+        self.scroll.ensureWidgetVisible(self.check_label, 0, 0)
+        if self.check_table.isVisible():
+            # The verdict at the top, and as much of the table under it as the panel shows.
+            bar = self.scroll.verticalScrollBar()
+            bar.setValue(min(bar.maximum(), self.check_label.y()))
 
     def shutdown(self) -> None:
         """Stop a running gradient check (the main window calls this when it closes); returns at once."""

@@ -102,6 +102,9 @@ class LossView(pg.PlotWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent, axisItems={"left": LogAxis("left"), "bottom": EpochAxis("bottom")})
         self.setObjectName("lossView")
+        # The title, both axes and a curve that still shows its shape: docked
+        # panels take what is left over, never this (on a 1366x768 screen too).
+        self.setMinimumSize(240, 150)
         plot = self.getPlotItem()
         plot.setTitle("Loss", color=theme.INK, size="11pt")
         plot.setLabel("bottom", "epoch")

@@ -214,6 +214,9 @@ class MainWindow(QMainWindow):
         a("play", "&Play", self.toggle_play, ["Space"], "Start or pause training", icon=sp.SP_MediaPlay)
         a("step", "&Step", self.step, ["S", "Right"], "Train exactly one epoch and show it",
           icon=sp.SP_MediaSkipForward)
+        # A menu shows only an action's first shortcut, unless its text names them after a tab.
+        self.actions["step"].setText("&Step\tS or →")
+        self.actions["step"].setIconText("Step")
         a("reset", "&Reset", self.reset_weights, ["R"],
           "Back to the same initial weights, epoch 0", icon=sp.SP_BrowserReload)
         a("new_seed", "New See&d", self.new_seed, ["N"], "Draw new initial weights (a new seed) and reset")
@@ -248,12 +251,14 @@ class MainWindow(QMainWindow):
         right.addWidget(self.diagram)
         right.addWidget(self.loss_view)
         right.setSizes([380, 380])
+        right.setChildrenCollapsible(False)  # a view dragged to nothing looks like a view gone
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.boundary)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setSizes([620, 470])
+        self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
 
         scroll = QScrollArea()
@@ -268,6 +273,11 @@ class MainWindow(QMainWindow):
                                        | QDockWidget.DockWidgetFeature.DockWidgetClosable)
         self.controls.setMinimumWidth(self.controls.sizeHint().width())
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.controls_dock)
+        # The side docks run the window's full height and the bottom panels sit between
+        # them, under the main views: a bottom panel takes height from the views alone, and a
+        # right one keeps the height it needs (the inspector's numbers, the predictions table).
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
 
         toolbar = QToolBar("Training")
         toolbar.setObjectName("trainingToolbar")
@@ -461,6 +471,9 @@ class MainWindow(QMainWindow):
         toggle.setToolTip(f"Show or hide the {title} panel")
         if shortcut:
             toggle.setShortcut(QKeySequence(shortcut))
+        # Panels of one side share it as tabs; one just opened comes to the front, or its
+        # shortcut would seem to do nothing behind the tab already shown.
+        toggle.triggered.connect(lambda checked, d=dock: checked and d.raise_())
         self.view_menu.addAction(toggle)
         self.panels.append((dock, widget))
         dock.visibilityChanged.connect(lambda visible, w=widget: visible and self._feed_panel(w, self.session.shown()))

@@ -11,7 +11,7 @@ columns fixed widths).
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSize, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHeaderView, QTableView, QVBoxLayout, QWidget
 
@@ -91,10 +91,12 @@ class PredictionsView(Panel):
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        # The mark column holds one character: a fixed width, not one measured on every change.
-        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Fixed)
-        header.resizeSection(len(COLUMNS) - 1, self.table.fontMetrics().horizontalAdvance("✓✗") + 12)
+        # Each column as wide as its usual widest text, measured once (not on every change): in
+        # a narrow dock the numbers stay whole and the table scrolls, instead of "0.0…".  Wider
+        # coordinates (an imported file's) have the column's edge to drag.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in enumerate(self._column_widths()):
+            header.resizeSection(column, width)
         # A fixed height: a new text repaints the line, and does not resize the dock (and so the main views).
         self.accuracy_label = RichText(lines=1)
         layout = QVBoxLayout(self)
@@ -103,6 +105,20 @@ class PredictionsView(Panel):
         self.train_accuracy = float("nan")
         self.test_accuracy = float("nan")
         self._data = None
+
+    def sizeHint(self) -> QSize:
+        # A docked panel opens at its size hint: every column whole, beside the vertical scroll bar.
+        margins = self.layout().contentsMargins()
+        width = (sum(self._column_widths()) + self.table.verticalScrollBar().sizeHint().width()
+                 + 2 * self.table.frameWidth() + margins.left() + margins.right())
+        return QSize(width, 480)
+
+    def _column_widths(self) -> list[int]:
+        cell, bold = self.table.fontMetrics(), self.table.horizontalHeader().fontMetrics()
+        widest = ("train", "-0.0000", "-0.0000", "0", "0.0000", "0", "✓✗")
+        # Room for the cell's margins and the header's sort indicator.
+        return [max(cell.horizontalAdvance(text), bold.horizontalAdvance(title)) + 16
+                for text, title in zip(widest, COLUMNS)]
 
     def refresh(self, state: State) -> None:
         data = state.data

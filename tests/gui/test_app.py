@@ -14,22 +14,85 @@ from nnviz.core.network import Network
 from nnviz.gui.app import run
 
 
-def test_a_missing_weights_file_exits_2_with_one_line(capsys, tmp_path):
-    assert run(weights=str(tmp_path / "missing.npz")) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("nnviz: error: cannot read ") and "missing.npz" in err and err.count("\n") == 1
+# Started from a desktop launcher, a refused argument must still be seen: the window opens on
+# its usual set-up and says what was wrong in an error dialog.  This script answers the dialog
+# as a user would and reports what it said and what the window showed behind it.
+DIALOG_WATCHER = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+from nnviz.gui.app import run
+
+app = QApplication(sys.argv[:1])
+
+def look():
+    box = QApplication.activeModalWidget()
+    if not isinstance(box, QMessageBox):
+        QTimer.singleShot(50, look)
+        return
+    window = box.parentWidget()
+    print("dialog:", box.windowTitle(), "|", " ".join(box.text().split()), flush=True)
+    print("window:", window.isVisible(), window.setup.data.name, len(window.data.X), window.path, flush=True)
+    box.accept()
+
+QTimer.singleShot(50, look)
+sys.exit(run(weights=sys.argv[1] or None, dataset=sys.argv[2] or None, quit_after=3))
+"""
 
 
-def test_an_unknown_data_set_exits_2(capsys):
-    assert run(dataset="squares") == 2
-    assert "unknown data set 'squares'" in capsys.readouterr().err
+def _said(stderr: str) -> list[str]:
+    """What nnviz wrote to stderr, without the offscreen platform's own notices."""
+    return [line for line in stderr.splitlines() if "This plugin does not support" not in line]
 
 
-def test_a_bad_csv_exits_2(capsys, tmp_path):
+def _run_watched(tmp_path, weights="", dataset=""):
+    script = tmp_path / "watch.py"
+    script.write_text(DIALOG_WATCHER)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"),
+               # This checkout's nnviz, not an installed one.
+               PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    return subprocess.run([sys.executable, str(script), weights, dataset], capture_output=True, text=True,
+                          env=env, timeout=60, check=False)
+
+
+def test_a_missing_weights_file_opens_the_window_on_its_defaults_with_an_error_dialog(tmp_path):
+    result = _run_watched(tmp_path, weights=str(tmp_path / "missing.npz"))
+    dialog, window = result.stdout.splitlines()
+    assert dialog.startswith("dialog: ") and "cannot read " in dialog and "missing.npz" in dialog
+    assert window == "window: True xor 4 None"  # the tutorial's set-up, no file open
+    # A terminal still gets the one line, and a script the status of a refused argument.
+    said = _said(result.stderr)
+    assert len(said) == 1 and said[0].startswith("nnviz: error: cannot read ")
+    assert result.returncode == 2
+
+
+def test_an_unknown_data_set_opens_the_window_with_an_error_dialog(tmp_path):
+    result = _run_watched(tmp_path, dataset="squares")
+    assert "unknown data set 'squares'" in result.stdout.splitlines()[0]
+    assert result.stdout.splitlines()[1] == "window: True xor 4 None"
+    assert result.returncode == 2
+
+
+def test_a_bad_csv_keeps_the_good_weights_file_given_with_it(tmp_path):
     bad = tmp_path / "bad.csv"
-    bad.write_text("x1,x2,label\n1,2,3\n")
-    assert run(dataset=str(bad)) == 2
-    assert "line 2" in capsys.readouterr().err
+    bad.write_text("x1,x2,label\n1,two,0\n")
+    good = tmp_path / "good.npz"
+    moons = datasets.generate("moons", 40, 0.1, 1, 0.0)
+    weights_file.save(good, Network.initialised([2, 3, 1], seed=5), epoch=77, data=moons)
+    result = _run_watched(tmp_path, weights=str(good), dataset=str(bad))
+    dialog, window = result.stdout.splitlines()
+    assert "bad.csv" in dialog and "line 2" in dialog
+    assert window == f"window: True custom 40 {good}"  # the weights file and its points were opened
+    assert result.returncode == 2
+
+
+def test_a_refused_argument_with_quit_after_still_quits_with_the_dialog_open(tmp_path):
+    shot = tmp_path / "window.png"
+    result = _run_cli(tmp_path, str(tmp_path / "missing.npz"), "--quit-after", "1", "--screenshot", str(shot))
+    assert result.returncode == 2
+    said = _said(result.stderr)
+    assert len(said) == 1 and said[0].startswith("nnviz: error: cannot read ")
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"  # the window was there
 
 
 def _run_cli(tmp_path, *args, timeout=60):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -119,7 +121,7 @@ def test_import_and_export_points(qtbot, window, dialogs, tmp_path):
     assert len(window.latest.data.X) == 3
     assert window.controls.dataset.currentData() == "custom"
     bad = tmp_path / "bad.csv"
-    bad.write_text("x1,x2,label\n0,0,2\n")
+    bad.write_text("x1,x2,label\n0,zero,1\n")  # a label of 2 is a third class now
     dialogs.paths = [str(bad)]
     assert not window.files.import_points()
     assert "line 2" in dialogs.errors[-1][1]
@@ -160,3 +162,26 @@ def test_an_opened_trained_network_shows_its_loss_on_the_curve(qtbot, window, di
     train(qtbot, window, 3)
     assert (window.loss_view.history.first_epoch, window.loss_view.history.end_epoch) == (2000, 2003)
     np.testing.assert_allclose(window.loss_view.history.train, t.run(3), atol=1e-12)
+
+
+def test_saving_onto_what_is_not_a_regular_file_is_refused_and_leaves_it_alone(qtbot, window, dialogs,
+                                                                                 tmp_path):
+    train(qtbot, window, 5)
+    folder = tmp_path / "folder.npz"
+    folder.mkdir()
+    pipe = tmp_path / "pipe.npz"
+    os.mkfifo(pipe)
+    loss_pipe = tmp_path / "loss.csv"
+    os.mkfifo(loss_pipe)
+    for target in (folder, pipe):
+        dialogs.paths = [str(target)]
+        assert not window.files.save_as()
+        title, text = dialogs.errors[-1]
+        assert title == "Cannot save" and target.name in text and "\n" not in text
+    dialogs.paths = [str(loss_pipe)]
+    window.actions["export_loss"].trigger()
+    assert len(dialogs.errors) == 3 and loss_pipe.name in dialogs.errors[-1][1]
+    # Each is still what it was, and the session has no file and still has unsaved work.
+    assert folder.is_dir() and not any(folder.iterdir())
+    assert stat.S_ISFIFO(pipe.stat().st_mode) and stat.S_ISFIFO(loss_pipe.stat().st_mode)
+    assert window.path is None and window.modified

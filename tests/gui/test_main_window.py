@@ -172,7 +172,9 @@ def test_geometry_and_settings_persist(qtbot, store, dialogs):
     first = MainWindow(store=store, dialogs=dialogs)
     qtbot.addWidget(first)
     first.show()
-    first.resize(700, 520)  # within the offscreen screen (800x800): restoring clamps to it
+    # Within the offscreen screen (800x800): restoring clamps to it.  Above the window's
+    # least height (the main views' minimums, and the docked panels' though they are hidden).
+    first.resize(700, 640)
     first.controls.lr.setValue(0.5)
     first.controls.set_speed_index(3)
     first.log_scale_action.trigger()
@@ -182,7 +184,7 @@ def test_geometry_and_settings_persist(qtbot, store, dialogs):
     qtbot.addWidget(second)
     second.show()
     try:
-        assert (second.width(), second.height()) == (700, 520)
+        assert (second.width(), second.height()) == (700, 640)
         assert second.setup.settings.lr == 0.5
         assert second.controls.lr.value() == 0.5
         assert second.controls.speed.value() == 3
@@ -276,3 +278,24 @@ def test_the_window_has_the_application_icon(window):
     image = pixmap.toImage()
     colours = {image.pixelColor(x, y).name() for x in range(0, 48, 3) for y in range(0, 48, 3)}
     assert len(colours) > 4  # drawn, not a blank square
+
+
+def test_the_about_box_gives_the_version(window, dialogs):
+    from nnviz import __version__
+
+    window.actions["about"].trigger()
+    title, text = dialogs.infos[-1]
+    assert title == "About nnviz" and f"nnviz {__version__}" in text
+
+
+def test_the_training_menu_shows_both_keys_of_step(qtbot, window):
+    training = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Training")
+    step = next(a for a in training.actions() if a is window.actions["step"])
+    # A menu item shows what follows a tab in its text in place of the first shortcut alone.
+    label, keys = step.text().split("\t")
+    assert label == "&Step" and "S" in keys.split() and "→" in keys.split()
+    assert {s.toString() for s in step.shortcuts()} == {"S", "Right"}
+    toolbar_button = window.toolbar.widgetForAction(step)
+    assert toolbar_button.text() == "Step"
+    QTest.keyClick(window, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: window.latest.epoch == 1)
