@@ -65,7 +65,7 @@ MAX_COORDINATE = 1e3
 BUNDLED_DIR = Path(__file__).resolve().parent.parent / "lessons"
 
 # Panels a lesson may open (the window's learning panels) and controls it may hide.
-PANEL_NAMES = ("inspector", "predictions", "activation", "history", "compare")
+PANEL_NAMES = ("inspector", "predictions", "activation", "history", "compare", "hidden_space", "landscape")
 HIDE_NAMES = ("settings", "training", "network", "data", "toolbar")
 
 OPS: dict[str, Callable[[float, float], bool]] = {
