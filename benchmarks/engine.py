@@ -38,6 +38,7 @@ import sys
 import tempfile
 import time
 
+import nnviz  # noqa: F401 -- first, so that NumPy's BLAS gets the app's thread setting
 import numpy as np
 
 from nnviz.core import datasets

@@ -28,6 +28,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 
+import nnviz  # noqa: F401 -- first, so that NumPy's BLAS gets the app's thread setting
 import numpy as np
 
 CASES = {

@@ -25,6 +25,7 @@ import tempfile
 import time
 from dataclasses import replace
 
+import nnviz  # noqa: F401 -- first, so that NumPy's BLAS gets the app's thread setting
 import numpy as np
 
 SETTLE_MS = 300  # after an action, while its redraws and snapshots arrive

@@ -65,7 +65,7 @@ MAX_COORDINATE = 1e3
 BUNDLED_DIR = Path(__file__).resolve().parent.parent / "lessons"
 
 # Panels a lesson may open (the window's learning panels) and controls it may hide.
-PANEL_NAMES = ("inspector", "predictions", "activation", "history", "compare")
+PANEL_NAMES = ("inspector", "predictions", "activation", "history", "compare", "hidden_space", "landscape")
 HIDE_NAMES = ("settings", "training", "network", "data", "toolbar")
 
 OPS: dict[str, Callable[[float, float], bool]] = {
@@ -88,6 +88,7 @@ METRICS: dict[str, str] = {
     "solved_epoch": "the epoch at which this run first classified every training point right",
     "hidden_layers": "number of hidden layers",
     "hidden_units": "units in all hidden layers together",
+    "extra_features": "inputs the network reads besides x1 and x2 (x1^2, x1*x2, sin(x1)...)",
     "points": "number of training points",
     "edited": "1 when the points differ from the lesson's (moved, added, deleted, flipped), else 0",
     "lr": "learning rate",
@@ -545,6 +546,7 @@ class Attempt:
             "diverged": 0.0 if math.isfinite(snap.weights_loss) else 1.0,
             "hidden_layers": float(len(setup.model.hidden)),
             "hidden_units": float(sum(setup.model.hidden)),
+            "extra_features": float(sum(name not in features.DEFAULT for name in snap.network.features)),
             "points": float(len(data.X)),
             "edited": 0.0 if _same_points(data, self.lesson.data) else 1.0,
             "lr": float(settings.lr),

@@ -1,9 +1,10 @@
-"""The learning panels (inspector, predictions, activation, history, compare runs), docked and wired.
+"""The learning panels (inspector, predictions, activation, history, compare runs, hidden space, loss
+landscape), docked and wired.
 
 Each panel is an independent widget with ``set_state``; this module docks
 them (through the ``add_panel`` function the window gives it) and connects
 them to the session model, so that neither the panels nor the window need
-to know each other.  Panels start hidden (the View menu and Ctrl+Shift+1...5
+to know each other.  Panels start hidden (the View menu and Ctrl+Shift+1...7
 show them): a hidden panel costs nothing per frame, except the history,
 which records every frame so that there is something to scrub through when
 it is opened.
@@ -18,8 +19,10 @@ from nnviz.core.session import PastEpoch, RunStart, Shown
 from nnviz.core.weights_file import Loaded
 from nnviz.gui.activation_view import ActivationView
 from nnviz.gui.compare_view import CompareView, OpenRun
+from nnviz.gui.hidden_space_view import HiddenSpaceView
 from nnviz.gui.history_view import HistoryView
 from nnviz.gui.inspector_view import InspectorView
+from nnviz.gui.landscape_view import LandscapeView
 from nnviz.gui.predictions_view import PredictionsView
 from nnviz.gui.session_model import SessionModel
 
@@ -34,6 +37,9 @@ class LearningPanels:
         self.activation = ActivationView()
         self.history = HistoryView()
         self.compare = CompareView()
+        self.hidden_space = HiddenSpaceView()
+        # The landscape's training path is the history's snapshots (read when a computation starts).
+        self.landscape = LandscapeView(history=lambda: self.history.history)
         right, bottom = Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
         self.docks = {
             "inspector": add_panel("Step inspector", self.inspector, right, False, "Ctrl+Shift+1"),
@@ -41,6 +47,9 @@ class LearningPanels:
             "activation": add_panel("Activation", self.activation, right, False, "Ctrl+Shift+3"),
             "history": add_panel("History", self.history, bottom, False, "Ctrl+Shift+4"),
             "compare": add_panel("Compare runs", self.compare, bottom, False, "Ctrl+Shift+5"),
+            # Tabbed with the panels at the side: the boundary and loss views keep their room.
+            "hidden_space": add_panel("Hidden space", self.hidden_space, right, False, "Ctrl+Shift+6"),
+            "landscape": add_panel("Loss landscape", self.landscape, right, False, "Ctrl+Shift+7"),
         }
         model.sigFrame.connect(self._record)
         model.sigShown.connect(self._follow_shown)
@@ -98,3 +107,5 @@ class LearningPanels:
         """Ask every panel's background work to stop; returns at once."""
         self.compare.shutdown()
         self.inspector.shutdown()
+        self.hidden_space.shutdown()
+        self.landscape.shutdown()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QGraphicsItem
 from nnviz.core.history import LossRecord
 from nnviz.gui import theme
 
+LARGEST_SHOWN = 1e300
 # log10 of a loss of exactly 0 would be -inf; draw it as this instead.
 FLOOR = 1e-300
 # The x range reaches this many times the run's length (rounded up), leaving room right of the line.
@@ -230,7 +231,8 @@ class LossView(pg.PlotWidget):
         finite = [y for y in finite if len(y)]
         if finite:
             lo = min(float(y.min()) for y in finite)
-            hi = max(float(y.max()) for y in finite)
+            # Headroom above a diverging run's ~1e308 would overflow to inf, which no axis can show.
+            hi = min(max(float(y.max()) for y in finite), LARGEST_SHOWN)
         else:
             lo, hi = 0.1, 1.0
         if self.log_scale:

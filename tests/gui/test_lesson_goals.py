@@ -199,8 +199,36 @@ def test_the_loss_falls_below_a_thousandth_then_a_ten_thousandth(qtbot, window):
     frames.assert_ticks_first_when(1, lambda s: s.loss < 1e-4)
 
 
+def test_the_hidden_space_lesson_opens_its_panel_and_ticks_as_xor_is_solved(qtbot, window):
+    lesson, frames = open_lesson(window, "13-the-hidden-space")
+    assert window.learning.docks["hidden_space"].isVisible()
+    play_until(qtbot, window, lambda: frames.ticked(1))
+    frames.assert_ticks_first_when(0, lambda s: s.accuracy == 1)
+    frames.assert_ticks_first_when(1, lambda s: s.loss < 0.01)
+    # Paused: the panel's last frame is the trained network's hidden layer, point by point.
+    panel = window.learning.hidden_space
+    qtbot.waitUntil(lambda: panel.frame is not None and panel.frame.epoch == window.latest.epoch,
+                    timeout=TIMEOUT_MS)
+    hidden = window.latest.network.forward(window.latest.data.X)[1][0]
+    np.testing.assert_allclose(panel.frame.values, hidden, atol=1e-12)
+
+
+def test_three_spiral_arms_reach_90_percent_on_the_test_points_with_softmax(qtbot, window):
+    lesson, frames = open_lesson(window, "14-three-classes")
+    assert window.setup.model.output_activation == "softmax" and window.latest.network.layers[-1] == 3
+    play_until(qtbot, window, lambda: window.latest.epoch >= 300)
+    assert not any(frames.rows[-1][1])  # 4 sigmoid units: far from 90%
+    window.session.change_model(replace(window.setup.model, hidden=(16, 16), activation="tanh"))
+    window.session.change_settings(replace(window.setup.settings, lr=0.03, optimizer="adam"))
+    assert window.wait_for_sync()
+    play_until(qtbot, window, lambda: frames.ticked(1))
+    frames.assert_ticks_first_when(0, lambda s: len(s.network.layers) - 2 >= 2)
+    frames.assert_ticks_first_when(1, lambda s: s.test_accuracy >= 0.9)
+
+
 def test_every_bundled_lesson_has_a_test_here():
     tested = {"01-no-hidden-layer", "02-the-tutorial-network", "03-sigmoid-and-its-slope",
               "04-backpropagation-step-by-step", "05-learning-rates", "06-hidden-size", "07-change-the-problem",
-              "08-the-spiral-needs-depth", "09-mini-batches", "10-optimizers", "11-the-log-scale"}
+              "08-the-spiral-needs-depth", "09-mini-batches", "10-optimizers", "11-the-log-scale",
+              "12-circles-from-features", "13-the-hidden-space", "14-three-classes"}
     assert {path.stem for path in lessons.bundled_paths()} == tested

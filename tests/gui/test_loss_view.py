@@ -133,3 +133,16 @@ def test_log_axis_labels_numbers_even_within_one_decade():
 
 def test_epoch_tick_text():
     assert [epoch_text(v) for v in (900, 25_000, 1_500_000)] == ["900", "25k", "1.5M"]
+
+
+def test_a_loss_near_the_largest_float_still_gets_a_finite_range_on_either_scale(qtbot):
+    # A diverging run's last finite loss can be ~1e308; 5% headroom above it overflowed to inf.
+    view = LossView()
+    qtbot.addWidget(view)
+    view.add(0, np.array([0.25, 3.0, 1.7e308]), None)
+    for log_scale in (False, True):
+        view.set_log_scale(log_scale)
+        view.redraw()
+        (x0, x1), (y0, y1) = view.getPlotItem().getViewBox().viewRange()
+        assert all(math.isfinite(v) for v in (x0, x1, y0, y1))
+        assert y1 > y0
