@@ -71,7 +71,8 @@ def main() -> None:
         shown = _times(show, args.repeats)
         app.processEvents()
         print(f"case={name.replace(' ', '_').replace(',', '')} colours_ms={np.median(colours):.3f} "
-              f"colours_p99_ms={np.percentile(colours, 99):.3f} set_image_ms={np.median(shown):.3f}", flush=True)
+              f"colours_p99_ms={np.percentile(colours, 99):.3f} set_image_ms={np.median(shown):.3f}",
+              flush=True)
 
 
 if __name__ == "__main__":

@@ -403,7 +403,8 @@ class BoundaryView(pg.PlotWidget):
                                 pen=pg.mkPen(theme.GRID_PEN), labelTextSize="8pt",
                                 verSpacing=-6)
         self._class_samples = [
-            pg.ScatterPlotItem(size=POINT_SIZE, brush=pg.mkBrush(theme.CLASS_COLOURS[k]), pen=pg.mkPen("w", width=1.5))
+            pg.ScatterPlotItem(size=POINT_SIZE, brush=pg.mkBrush(theme.CLASS_COLOURS[k]),
+                               pen=pg.mkPen("w", width=1.5))
             for k in range(MAX_CLASSES)]
         self._value_sample = pg.ScatterPlotItem(size=POINT_SIZE, brush=pg.mkBrush(theme.value_colormap().map(
             0.8, mode="qcolor")), pen=pg.mkPen(theme.INK, width=1.5))

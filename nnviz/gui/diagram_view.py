@@ -613,7 +613,8 @@ class DiagramView(QWidget):
             self._input_labels.append(rect)
             font.setUnderline(self.hovered == ("feature", net.features[u]))  # a click turns it off
             p.setFont(font)
-            p.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, unit_name(0, u, n_layers, net))
+            p.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                       unit_name(0, u, n_layers, net))
         font.setUnderline(False)
         p.setFont(font)
         for u, (x, y) in enumerate(self.nodes[-1].tolist()):

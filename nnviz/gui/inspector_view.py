@@ -472,7 +472,8 @@ class InspectorView(Panel):
             dz = f"dz{n} = (dz{n + 1} @ W{n + 1}ᵀ) ⊙ {f}′(z{n})"
         below = _below(net, k)
         if k == L - 1 and net.loss == "ce":
-            slope = matrix_html(f"softmax′(z{n})", p.dact[k], "not needed: dz comes straight from a − onehot(y)")
+            slope = matrix_html(f"softmax′(z{n})", p.dact[k],
+                                "not needed: dz comes straight from a − onehot(y)")
         else:
             slope = matrix_html(f"{f}′(z{n})", p.dact[k], "how much the unit can still move")
         first = side_by_side(slope,

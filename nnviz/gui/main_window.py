@@ -362,7 +362,8 @@ class MainWindow(QMainWindow):
             "epoch": "Epochs trained so far",
             "loss": "Training loss of the last epoch (measured before its update, as in the tutorial)",
             "accuracy": "Share of points the network classifies right (its most likely class).\n"
-                        "For regression, R²: the share of the targets' spread the network explains (1 is perfect)",
+                        "For regression, R²: the share of the targets' spread the network explains "
+                        "(1 is perfect)",
             "speed": "Epochs trained per second",
             "click": "What a click on the plane adds. Keys 1-8 choose the class; Shift+click adds class 1",
         }
@@ -585,8 +586,8 @@ class MainWindow(QMainWindow):
         loss = acc = math.nan
         if shown.past and len(shown.data.X) <= PAST_ACCURACY_MAX_POINTS:
             loss, acc = shown.network.evaluate(shown.data.X, shown.data.y)
-        self._show_status(f"epoch {shown.epoch:,}" + (" (history)" if shown.past else ""), loss, acc, math.nan,
-                          shown.network.regression)
+        epoch = f"epoch {shown.epoch:,}" + (" (history)" if shown.past else "")
+        self._show_status(epoch, loss, acc, math.nan, shown.network.regression)
 
     def _show_status(self, epoch_text: str, loss: float, score: float, test_score: float,
                      regression: bool = False) -> None:
@@ -791,7 +792,8 @@ class MainWindow(QMainWindow):
             + "  Ctrl+Shift+L  Lessons\n\n"
             "Files\n  Ctrl+N  new   Ctrl+O  open   Ctrl+S  save   Ctrl+Shift+S  save as   Ctrl+Q  quit\n\n"
             "On the decision boundary\n  drag a point to move it\n  click: add a point of the current class "
-            "(class 0 at first), Shift+click: class 1\n  1 2 3 4 5 6 7 8: the class a click adds (1: class 0, 2: class 1, ...)\n"
+            "(class 0 at first), Shift+click: class 1\n"
+            "  1 2 3 4 5 6 7 8: the class a click adds (1: class 0, 2: class 1, ...)\n"
             "  regression: a click adds a point whose target is the prediction there\n"
             "  right-click a point: delete it\n  double-click a point (or select it "
             "and press F): give it the next class\n  Delete: delete the selected point\n  Ctrl+Z / Ctrl+Shift+Z "

@@ -201,7 +201,7 @@ class ConfusionMatrix(QWidget):
 
 
 class PredictionsView(Panel):
-    """Every data point with its target, the network's prediction, its class, the accuracy and the confusions."""
+    """Every data point with its target and the network's prediction, the accuracy and the confusions."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

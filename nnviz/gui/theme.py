@@ -76,7 +76,7 @@ def certainty(top: np.ndarray, classes: int) -> np.ndarray:
 
 
 def class_lookup(classes: int) -> np.ndarray:
-    """(classes x CERTAINTY_LEVELS,) uint32 RGBA pixels: entry k * LEVELS + level is class k at that certainty."""
+    """(classes x LEVELS,) uint32 RGBA pixels: entry k * LEVELS + level is class k at that strength."""
     strength = np.linspace(0.0, 1.0, CERTAINTY_LEVELS)
     shades = class_shade(class_tints(classes)[:, None, :], strength[None, :]).reshape(-1, 3)
     rgba = np.full((len(shades), 4), 255, dtype=np.uint8)

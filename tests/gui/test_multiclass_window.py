@@ -59,7 +59,8 @@ def test_a_three_class_spiral_is_drawn_class_by_class(qtbot, window):
     snap = window.latest
     assert snap.network.outputs == 3
     boundary = window.boundary
-    assert [name for name in boundary.legend_names if name.startswith("class")] == ["class 0", "class 1", "class 2"]
+    classes = [name for name in boundary.legend_names if name.startswith("class")]
+    assert classes == ["class 0", "class 1", "class 2"]
     assert not boundary.colour_bar.isVisible()
     # Each pixel has its most likely class's colour, as strong as that class is likely.
     rgb = boundary.image.image
@@ -144,7 +145,8 @@ def test_regression_is_a_value_map_with_a_colour_bar_in_target_units(qtbot, wind
     assert window.wait_for_sync()
     data = window.session.data
     added = data.X[-1]
-    assert data.y[-1, 0] == pytest.approx(float(window.latest.network.predict(added[None, :])[0, 0]), abs=1e-9)
+    predicted = float(window.latest.network.predict(added[None, :])[0, 0])
+    assert data.y[-1, 0] == pytest.approx(predicted, abs=1e-9)
     click(boundary, boundary.view_to_widget(x, y))
     assert boundary.selected == len(data.X) - 1
     qtbot.keyClick(window, Qt.Key.Key_F)
@@ -287,7 +289,8 @@ def test_importing_points_of_three_classes_or_of_targets_fits_the_network(qtbot,
     window.actions["import_points"].trigger()
     assert window.wait_for_sync()
     assert window.setup.model.outputs == 3 and window.controls.output_activation.currentData() == "softmax"
-    assert window.boundary.look == "classes" and window.boundary.legend_names == ["class 0", "class 1", "class 2"]
+    assert window.boundary.look == "classes"
+    assert window.boundary.legend_names == ["class 0", "class 1", "class 2"]
     assert "3 softmax" in window.statusBar().currentMessage()
     targets = tmp_path / "targets.csv"
     targets.write_text("x1,x2,target\n0,0,0.5\n1,0,-2.25\n0,1,3\n")
@@ -344,7 +347,8 @@ def test_the_diagram_names_k_outputs_and_maps_each_in_its_class_colour(qtbot, wi
     network = diagram.network
     assert network.outputs == 3
     last = len(network.layers) - 1
-    assert "ŷ₃" in diagram._describe(("node", last, 2)) and "class 2" in diagram._describe(("node", last, 2))
+    tip = diagram._describe(("node", last, 2))
+    assert "ŷ₃" in tip and "class 2" in tip
     diagram.repaint()
     maps = diagram._unit_images()[-1]
     assert len(maps) == 3
