@@ -33,7 +33,7 @@ REGRESSION_COLUMNS = ("set", "x1", "x2", "target", "prediction", "error")
 COLUMNS = BINARY_COLUMNS  # the tutorial's table
 # The usual widest text of each column (a probability column: "0.0000").
 WIDEST = {"set": "train", "x1": "-0.0000", "x2": "-0.0000", "target": "-0.0000", "prediction": "-0.0000",
-          "rounded": "0", "error": "-0.000", "predicted": "0", "": "✓✗"}
+          "rounded": "0", "error": "+0.00000", "predicted": "0", "": "✓✗"}
 MAX_HINT_WIDTH = 420  # pixels of columns the panel asks for at most (the tutorial's seven fit)
 RIGHT = QColor("#1b7837")
 WRONG = QColor("#b2182b")
@@ -303,10 +303,10 @@ class PredictionsView(Panel):
         squared = (p[:, 0] - self.model.y) ** 2
         self.mse = float(np.mean(squared[:n]))
         self.r_squared = r_squared(float(np.sum(squared[:n])), data.y)
-        text = (f"<b>MSE {self.mse:.4g} · R² {self.r_squared:.3f}</b> "
+        # R² first: the one number a learner reads (1 is a perfect fit); one line, so the test's MSE is left out.
+        text = (f"<b>R² {self.r_squared:.3f}</b> MSE {self.mse:.3g} "
                 f"<span style='color:{MUTED}'>({n} training points, epoch {epoch})</span>")
         if data.has_test:
-            test_r2 = r_squared(float(np.sum(squared[n:])), data.y_test)
-            self.test_accuracy = test_r2
-            text += f" &nbsp; <b>test MSE {float(np.mean(squared[n:])):.4g} · R² {test_r2:.3f}</b>"
+            self.test_accuracy = r_squared(float(np.sum(squared[n:])), data.y_test)
+            text += f" &nbsp; <b>test R² {self.test_accuracy:.3f}</b>"
         self.accuracy_label.setText(text)
