@@ -95,11 +95,27 @@ def _never() -> bool:
     return False
 
 
-def _boundary_image(network: Network, bounds) -> QImage:
+def _value_range(data: Dataset) -> tuple[float, float]:
+    """A regression's colour scale: its targets' range (as the window's boundary view has it)."""
+    targets = np.concatenate([data.y.ravel(), data.y_test.ravel()])
+    lo, hi = float(targets.min()), float(targets.max())
+    return (lo - 1.0, hi + 1.0) if hi - lo < 1e-9 else (lo, hi)
+
+
+def _boundary_image(network: Network, bounds, data: Dataset) -> QImage:
     with np.errstate(all="ignore"):
-        p = network.predict(plane_points(bounds, RESOLUTION)).reshape(RESOLUTION, RESOLUTION)
-    p = np.nan_to_num(p, nan=0.5)
-    rgb = theme.probability_colormap().map(np.clip(p, 0, 1), mode="byte")[..., :3]
+        p = network.predict(plane_points(bounds, RESOLUTION))
+    if network.regression:
+        lo, hi = _value_range(data)
+        scaled = np.clip((np.nan_to_num(p[:, 0], nan=(lo + hi) / 2) - lo) / (hi - lo), 0, 1)
+        rgb = theme.value_colormap().map(scaled.reshape(RESOLUTION, RESOLUTION), mode="byte")[..., :3]
+    elif p.shape[1] > 1:
+        k = p.shape[1]
+        probabilities = np.nan_to_num(p, nan=1.0 / k).reshape(RESOLUTION, RESOLUTION, k)
+        rgb = theme.class_image(probabilities)[..., :3]
+    else:
+        p = np.nan_to_num(p, nan=0.5).reshape(RESOLUTION, RESOLUTION)
+        rgb = theme.probability_colormap().map(np.clip(p, 0, 1), mode="byte")[..., :3]
     rgb = np.ascontiguousarray(rgb[::-1], dtype=np.uint8)  # row 0 of the image is the top (ymax)
     image = QImage(rgb.data, RESOLUTION, RESOLUTION, 3 * RESOLUTION, QImage.Format.Format_RGB888)
     return image.copy()  # own the pixels: ``rgb`` dies with this function
@@ -110,7 +126,7 @@ def paint_boundary(p: QPainter, rect: QRectF, network: Network, data: Dataset) -
     xmin, xmax, ymin, ymax = bounds
     side = min(rect.width(), rect.height())
     square = QRectF(rect.x() + (rect.width() - side) / 2, rect.y() + (rect.height() - side) / 2, side, side)
-    p.drawImage(square, _boundary_image(network, bounds))
+    p.drawImage(square, _boundary_image(network, bounds, data))
     p.setPen(QPen(QColor(theme.MUTED), 1))
     p.setBrush(Qt.BrushStyle.NoBrush)
     p.drawRect(square)
@@ -121,7 +137,14 @@ def paint_boundary(p: QPainter, rect: QRectF, network: Network, data: Dataset) -
 
     radius = 6.0 if len(data.X) <= 50 else 3.5 if len(data.X) <= 400 else 2.0
     p.setPen(QPen(QColor(theme.INK), 1))
-    for label in (0, 1):
+    if data.regression:  # each point in its target's colour, as in the window
+        lo, hi = _value_range(data)
+        colours = theme.value_colormap().map(np.clip((data.y[:, 0] - lo) / (hi - lo), 0, 1), mode="byte")
+        for (x, y), c in zip(data.X, colours):
+            p.setBrush(QColor(int(c[0]), int(c[1]), int(c[2])))
+            p.drawEllipse(to_px(x, y), radius, radius)
+        return
+    for label in range(data.classes):
         p.setBrush(QColor(theme.CLASS_COLOURS[label]))
         for x, y in data.X[data.y[:, 0] == label]:
             p.drawEllipse(to_px(x, y), radius, radius)

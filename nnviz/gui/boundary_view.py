@@ -1,11 +1,22 @@
 """The decision boundary: the network's output over the input plane, with the data on top.
 
-The plane is an ``ImageItem`` on its fast path (a float32 row-major image
-computed by the worker, fixed levels, a lookup table), with a colour bar.
-Training points can be dragged, added (click: class 0, Shift+click: class 1),
-deleted (right-click, or select and Delete) and flipped (double-click, or
-select and F).  The view only *reports* edits through its signals; the main
-window turns them into new data sets, undo steps and worker commands.
+The plane is an ``ImageItem`` on its fast path, in one of three looks:
+
+* one sigmoid output: P(class 1) as a float32 image through a lookup table,
+  with a colour bar from 0 to 1 (orange: class 0, blue: class 1);
+* K softmax outputs: each pixel in the colour of its most likely class, as
+  strong as that class is likely (an RGB image made with one table lookup),
+  and a legend entry per class;
+* regression: the predicted value through a diverging colour map, with a
+  colour bar in the targets' units; the points are drawn in the same map by
+  their target, with a dark ring, so a well-fit point melts into the plane.
+
+Training points can be dragged, added (click: a point of the current class,
+Shift+click: class 1; a regression point gets the network's prediction as
+its target), deleted (right-click, or select and Delete) and given the next
+class (double-click, or select and F).  The view only *reports* edits
+through its signals; the main window turns them into new data sets, undo
+steps and worker commands.
 """
 
 from __future__ import annotations
@@ -20,11 +31,13 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QGraphicsItem
 
-from nnviz.core.datasets import Dataset
+from nnviz.core.datasets import MAX_CLASSES, Dataset
 from nnviz.core.plane import Bounds, grow_bounds
 from nnviz.gui import theme
 
 POINT_SIZE = 11
+LEVEL_LIMIT = 1e30  # a regression's colour scale ends within this (float32 reaches 3e38)
+VALUE_STYLES = 64  # colours a regression's points are drawn in: finer than the eye tells apart
 
 
 LEFT_AXIS_WIDTH = 58  # pixels: room for "-0.025" or "1e+04" and the axis label
@@ -75,7 +88,8 @@ class _Spots(pg.GraphicsObject):
     def __init__(self, styles: list[tuple[float, object, object]]) -> None:
         """``styles``: (size in pixels, pen, brush) per style number."""
         super().__init__()
-        self._styles = [(size, pg.mkPen(pen), pg.mkBrush(brush)) for size, pen, brush in styles]
+        self._styles: list = []
+        self._set_style_list(styles)
         self.pos = np.empty((0, 2))
         self.style = np.empty(0, dtype=np.intp)
         self._bounds = QRectF()
@@ -85,6 +99,16 @@ class _Spots(pg.GraphicsObject):
         self._fragments = PrimitiveArray(QPainter.PixmapFragment, 10)
         # Exact exposed rectangles in paint(): a moved point repaints only its surroundings.
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)
+
+    def _set_style_list(self, styles) -> None:
+        self._styles = [(size, pg.mkPen(pen), pg.mkBrush(brush)) for size, pen, brush in styles]
+        self._atlas = None  # drawn again at the next paint
+
+    def set_styles(self, styles: list[tuple[float, object, object]]) -> None:
+        """Draw with other styles from now on (the points' style numbers must be within them)."""
+        self.prepareGeometryChange()  # the largest symbol may have changed
+        self._set_style_list(styles)
+        self.update()
 
     def set_points(self, pos: np.ndarray, style: np.ndarray) -> None:
         """Draw ``pos`` (n x 2) with ``style`` (n style numbers); the arrays are kept, never modified."""
@@ -257,7 +281,7 @@ class _DraggablePoints(_Spots):
 
 class BoundaryView(pg.PlotWidget):
     sigPointMoved = Signal(int, float, float, bool)  # index, x, y, finished (mouse released)
-    sigPointAdded = Signal(float, float, int)  # x, y, label
+    sigPointAdded = Signal(float, float, int)  # x, y, class (ignored for regression)
     sigPointDeleted = Signal(int)
     sigPointFlipped = Signal(int)
     sigSelectionChanged = Signal(object)  # index or None
@@ -299,13 +323,19 @@ class BoundaryView(pg.PlotWidget):
                                           width=14, label="network output  P(class 1)",
                                           colorMapMenu=False)
         self.colour_bar.setImageItem(self.image, insert_in=plot)
-        white = pg.mkPen("w", width=1.5)
-        # Hollow test points: a white fill and a ring of the class's colour.
-        self.test_points = _Spots([(POINT_SIZE - 2, pg.mkPen(theme.CLASS_COLOURS[k], width=2),
-                                    pg.mkBrush(255, 255, 255, 150)) for k in (0, 1)])
+        self._value_colormap = theme.value_colormap()
+        self._class_lookup = theme.class_lookup(MAX_CLASSES)
+        self.value_levels: tuple[float, float] | None = None  # a regression's colour scale, in target units
+        self.look = "binary"  # of the image: "binary", "classes" (softmax) or "values" (regression)
+        self.classes = 2  # named in the legend; 0 for regression
+        self.current_class = 0  # what a plain click adds
+        self.test_points = _Spots(self._test_styles(regression=False))
         plot.addItem(self.test_points)
-        self.points = _DraggablePoints([(POINT_SIZE, white, theme.CLASS_COLOURS[k]) for k in (0, 1)])
+        self.points = _DraggablePoints(self._train_styles(regression=False))
         plot.addItem(self.points)
+        self._points_regression = False
+        self._targets_drawn: tuple[np.ndarray, np.ndarray] | None = None  # whose colours the points have
+        self._train_value_styles = np.empty(0, dtype=np.intp)
         self.selection_ring = _InertPoints(size=POINT_SIZE + 9, pxMode=True, brush=None,
                                            pen=pg.mkPen(theme.INK, width=2))
         plot.addItem(self.selection_ring)
@@ -324,37 +354,158 @@ class BoundaryView(pg.PlotWidget):
         self._square: Bounds | None = None  # the square the data need
         self.plane: Bounds | None = None  # the square widened to the view's shape
         self._vb.sigResized.connect(self._fit_view)
-        self.setToolTip("The network's output over the input plane (orange: class 0, blue: class 1).\n"
-                        "Drag a point to move it · click: add a class-0 point · Shift+click: class 1\n"
-                        "Right-click a point: delete it · double-click: flip its class\n"
+        self._update_tooltip()
+
+    def _update_tooltip(self) -> None:
+        if self.classes == 0:
+            self.setToolTip("The network's prediction over the input plane, in the colours of the bar.\n"
+                            "Each point has its target's colour: a well-fit point melts into the plane.\n"
+                            "Drag a point to move it · click: add a point whose target is the network's "
+                            "prediction there\n"
+                            "Right-click a point: delete it\n"
+                            "Hollow points are the test split (not used for training).")
+            return
+        if self.classes == 2 and self.look == "binary":
+            what = "The network's output over the input plane (orange: class 0, blue: class 1)."
+        else:
+            what = ("Each place takes the colour of its most likely class;\n"
+                    "pale where the network is unsure.")
+        self.setToolTip(f"{what}\n"
+                        f"Drag a point to move it · click: add a class-{self.current_class} point "
+                        "(keys 1-8 choose the class) · Shift+click: class 1\n"
+                        "Right-click a point: delete it · double-click: give it the next class\n"
                         "Hollow points are the test split (not used for training).")
+
+    @staticmethod
+    def _train_styles(regression: bool) -> list:
+        if regression:
+            # A dark ring: a point the size of its own colour would vanish where the fit is good.
+            colours = theme.value_colormap().map(np.linspace(0.0, 1.0, VALUE_STYLES), mode="byte")
+            ring = pg.mkPen(theme.INK, width=1.5)
+            return [(POINT_SIZE, ring, pg.mkBrush(*c[:3])) for c in colours]
+        white = pg.mkPen("w", width=1.5)
+        return [(POINT_SIZE, white, theme.CLASS_COLOURS[k]) for k in range(MAX_CLASSES)]
+
+    @staticmethod
+    def _test_styles(regression: bool) -> list:
+        if regression:
+            # The target's colour like a training point, smaller and with a dotted ring: still found
+            # where it melts into the plane, and told apart from the points trained on.
+            colours = theme.value_colormap().map(np.linspace(0.0, 1.0, VALUE_STYLES), mode="byte")
+            ring = pg.mkPen(theme.INK, width=1.3, style=Qt.PenStyle.DotLine)
+            return [(POINT_SIZE - 2, ring, pg.mkBrush(*c[:3])) for c in colours]
+        # Hollow test points: a white fill and a ring of the class's colour.
+        return [(POINT_SIZE - 2, pg.mkPen(theme.CLASS_COLOURS[k], width=2), pg.mkBrush(255, 255, 255, 150))
+                for k in range(MAX_CLASSES)]
 
     def _add_legend(self, plot: pg.PlotItem) -> None:
         legend = plot.addLegend(offset=(6, 6), brush=pg.mkBrush(255, 255, 255, 200),
                                 pen=pg.mkPen(theme.GRID_PEN), labelTextSize="8pt",
                                 verSpacing=-6)
-        for label, name in ((0, "class 0"), (1, "class 1")):
-            sample = pg.ScatterPlotItem(size=POINT_SIZE, brush=pg.mkBrush(theme.CLASS_COLOURS[label]),
-                                        pen=pg.mkPen("w", width=1.5))
-            legend.addItem(sample, name)
+        self._class_samples = [
+            pg.ScatterPlotItem(size=POINT_SIZE, brush=pg.mkBrush(theme.CLASS_COLOURS[k]),
+                               pen=pg.mkPen("w", width=1.5))
+            for k in range(MAX_CLASSES)]
+        self._value_sample = pg.ScatterPlotItem(size=POINT_SIZE, brush=pg.mkBrush(theme.value_colormap().map(
+            0.8, mode="qcolor")), pen=pg.mkPen(theme.INK, width=1.5))
         self._test_sample = pg.ScatterPlotItem(size=POINT_SIZE - 2, brush=pg.mkBrush(255, 255, 255, 160),
                                                pen=pg.mkPen(theme.INK, width=1.5))
+        self._value_test_sample = pg.ScatterPlotItem(
+            size=POINT_SIZE - 2, brush=pg.mkBrush(theme.value_colormap().map(0.8, mode="qcolor")),
+            pen=pg.mkPen(theme.INK, width=1.3, style=Qt.PenStyle.DotLine))
         legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.legend = legend
-        self._legend_has_test = False
+        self._legend_key: tuple[int, bool] | None = None
+        self._fill_legend(2, False)
+
+    def _fill_legend(self, classes: int, has_test: bool) -> None:
+        """A legend entry per class (or one for a regression's points), then the test split's."""
+        if self._legend_key == (classes, has_test):
+            return
+        self._legend_key = (classes, has_test)
+        self.legend.clear()
+        if classes:
+            for k in range(classes):
+                self.legend.addItem(self._class_samples[k], f"class {k}")
+        else:
+            self.legend.addItem(self._value_sample, "point: colour = its target")
+        if has_test:
+            self.legend.addItem(self._test_sample if classes else self._value_test_sample, "test split")
+
+    @property
+    def legend_names(self) -> list[str]:
+        return [label.text for _sample, label in self.legend.items]
 
     # -- updates ---------------------------------------------------------------------
-    def set_image(self, image: np.ndarray, bounds: Bounds) -> None:
-        """Show P(class 1) over ``bounds``; ``image`` is handed over and never modified."""
-        if image.ndim == 3 or image.size and not 0.0 <= image.min() <= image.max() <= 1.0:
-            # K class probabilities, or a regression's values: until this view draws them, it shows
-            # a new image in 0..1 (pyqtgraph's lookup table must never see a value beyond its levels).
-            image = 1.0 - image[..., 0] if image.ndim == 3 else np.clip(image, 0.0, 1.0)
-        self.image.setImage(image, autoLevels=False, levels=(0.0, 1.0))
+    def set_image(self, image: np.ndarray, bounds: Bounds, regression: bool = False) -> None:
+        """Show the network's output over ``bounds``; ``image`` is handed over and never modified.
+
+        (r, r) P(class 1) for one sigmoid output, (r, r, K) class probabilities
+        for softmax, or (r, r) predicted values with ``regression``.
+        """
+        if regression:
+            self._set_look("values", 0)
+            lo, hi = self.value_levels if self.value_levels is not None else (0.0, 1.0)
+            # Within the scale's ends, as a new array: pyqtgraph scales the image by 256 / (hi - lo) in
+            # float32, which a diverged network's huge values (or a narrow scale) would overflow.
+            self.image.setImage(np.clip(image, lo, hi, dtype=np.float32), autoLevels=False, levels=(lo, hi))
+        elif image.ndim == 3:
+            # Colours made here, per frame: one argmax and a lookup over the pixels, none per class.
+            self._set_look("classes", image.shape[2])
+            self.image.setImage(theme.class_image(image, self._class_lookup), autoLevels=False, levels=None)
+        else:
+            self._set_look("binary", 2)
+            self.image.setImage(image, autoLevels=False, levels=(0.0, 1.0))
         if bounds != self.bounds:
             self.bounds = bounds
             xmin, xmax, ymin, ymax = bounds
             self.image.setRect(QRectF(xmin, ymin, xmax - xmin, ymax - ymin))
+
+    def _set_look(self, look: str, classes: int) -> None:
+        """Switch the colour bar, the legend and the tooltip to another kind of output."""
+        if (look, classes) == (self.look, self.classes):
+            return
+        self.look, self.classes = look, classes
+        bar = self.colour_bar
+        if look == "binary":
+            bar.setColorMap(theme.probability_colormap())
+            bar.setLevels((0.0, 1.0))
+            bar.getAxis("left").setLabel("network output  P(class 1)")
+        elif look == "values":
+            bar.setColorMap(self._value_colormap)
+            bar.setLevels(self.value_levels or (0.0, 1.0))
+            bar.getAxis("left").setLabel("prediction and target")
+        # K classes have no scale to read: the legend names their colours.
+        bar.setVisible(look != "classes")
+        # A regression has no boundary between classes: the plane shows the predicted value.
+        self.getPlotItem().setTitle("Prediction" if look == "values" else "Decision boundary",
+                                    color=theme.INK, size="11pt")
+        self._fill_legend(classes, self._legend_key[1])
+        self._update_tooltip()
+
+    def set_current_class(self, label: int) -> None:
+        """The class a plain click adds (the number keys choose it)."""
+        self.current_class = int(label)
+        self._update_tooltip()
+
+    def _update_value_levels(self, data: Dataset, reset: bool) -> None:
+        """The regression colour scale: the targets' range, fixed for a data set (edits only widen it)."""
+        targets = np.concatenate([data.y.ravel(), data.y_test.ravel()])
+        # Within float32's reach, which the image and the colour bar are drawn in.
+        lo, hi = (float(np.clip(v, -LEVEL_LIMIT, LEVEL_LIMIT)) for v in (targets.min(), targets.max()))
+        if not reset and self.value_levels is not None:
+            lo, hi = min(lo, self.value_levels[0]), max(hi, self.value_levels[1])
+        if hi - lo < 1e-6 * max(1.0, abs(lo), abs(hi)):  # every target the same: a scale around it
+            lo, hi = lo - max(1.0, abs(lo)), hi + max(1.0, abs(hi))
+        if (lo, hi) != self.value_levels:
+            self.value_levels = (lo, hi)
+            if self.look == "values":
+                self.colour_bar.setLevels((lo, hi))
+
+    def _value_styles(self, y: np.ndarray) -> np.ndarray:
+        lo, hi = self.value_levels
+        scaled = (y.ravel() - lo) * ((VALUE_STYLES - 1) / (hi - lo)) + 0.5
+        return np.clip(scaled, 0, VALUE_STYLES - 1).astype(np.intp)
 
     def fit(self, data: Dataset, keep: bool) -> None:
         """Frame ``data`` with a margin; with ``keep`` only ever widen (a drag never makes the view jump)."""
@@ -379,20 +530,31 @@ class BoundaryView(pg.PlotWidget):
             self.plane = plane
             self.sigPlaneChanged.emit(plane)
 
-    def set_data(self, data: Dataset) -> None:
-        """Draw ``data``'s points (train filled, test hollow)."""
+    def set_data(self, data: Dataset, new: bool = True) -> None:
+        """Draw ``data``'s points (train filled, test hollow); ``new``: another data set, not an edit.
+
+        A regression's colour scale is set from a new data set's targets and
+        only widens with edits, so it never jumps while the points are worked on.
+        """
         self.data = data
-        # A data set's arrays are never modified, so the items draw from them directly.
-        # Two styles, class 0 and class 1: until this view has one per class, a class beyond 1 (or a
-        # regression target) is drawn in the nearer of the two (a style beyond them would fail to paint).
-        self.points.set_points(data.X, np.clip(data.y.ravel(), 0, 1).astype(np.intp))
-        self.test_points.set_points(data.X_test, np.clip(data.y_test.ravel(), 0, 1).astype(np.intp))
-        if data.has_test != self._legend_has_test:
-            self._legend_has_test = data.has_test
-            if data.has_test:
-                self.legend.addItem(self._test_sample, "test split")
-            else:
-                self.legend.removeItem(self._test_sample)
+        if data.regression != self._points_regression:
+            self._points_regression = data.regression
+            self.points.set_styles(self._train_styles(data.regression))
+            self.test_points.set_styles(self._test_styles(data.regression))
+        if data.regression:
+            # A dragged point keeps every target (the same arrays): its colours are already right.
+            old = self._targets_drawn
+            if new or old is None or old[0] is not data.y or old[1] is not data.y_test:
+                self._targets_drawn = (data.y, data.y_test)
+                self._update_value_levels(data, reset=new)
+                self._train_value_styles = self._value_styles(data.y)
+                self.test_points.set_points(data.X_test, self._value_styles(data.y_test))
+            self.points.set_points(data.X, self._train_value_styles)
+        else:
+            # A data set's arrays are never modified, so the items draw from them directly.
+            self.points.set_points(data.X, data.y.ravel().astype(np.intp))
+            self.test_points.set_points(data.X_test, data.y_test.ravel().astype(np.intp))
+        self._fill_legend(self._legend_key[0], data.has_test)
         if self.selected is not None and self.selected >= len(data.X):
             self.select(None)
         else:
@@ -428,7 +590,7 @@ class BoundaryView(pg.PlotWidget):
             self.select(index)
 
     def _plane_clicked(self, pos: QPointF, modifiers) -> None:
-        label = 1 if modifiers & Qt.KeyboardModifier.ShiftModifier else 0
+        label = 1 if modifiers & Qt.KeyboardModifier.ShiftModifier else self.current_class
         self.select(None)
         self.sigPointAdded.emit(pos.x(), pos.y(), label)
 

@@ -13,9 +13,11 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QValidator
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -26,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnviz.core import datasets
+from nnviz.core import datasets, features
 from nnviz.core.network import MAX_HIDDEN_LAYERS, MAX_UNITS
 from nnviz.core.setup import Setup
 from nnviz.core.trainer import MAX_LR, MAX_PENALTY, MIN_LR
@@ -155,6 +157,48 @@ class HiddenLayersEditor(QWidget):
         self.sigChanged.emit(self.value())
 
 
+class FeaturesEditor(QWidget):
+    """A checkbox per input feature (x₁, x₂, x₁², ...); at least one stays on."""
+
+    sigChanged = Signal(tuple)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(8)
+        grid.setVerticalSpacing(0)
+        self.boxes: dict[str, QCheckBox] = {}
+        for i, name in enumerate(features.NAMES):
+            box = QCheckBox(features.label(name))
+            box.setObjectName(f"feature_{name}")
+            box.setToolTip(f"Feed the network {features.label(name)} as an input. "
+                           "Changing the inputs resets the weights.")
+            box.toggled.connect(self._toggled)
+            grid.addWidget(box, i // 4, i % 4)
+            self.boxes[name] = box
+
+    def value(self) -> tuple[str, ...]:
+        return tuple(name for name, box in self.boxes.items() if box.isChecked())
+
+    def set_value(self, names: tuple[str, ...]) -> None:
+        for name, box in self.boxes.items():
+            box.blockSignals(True)
+            box.setChecked(name in names)
+            box.blockSignals(False)
+        self._keep_one()
+
+    def _keep_one(self) -> None:
+        """The only input left cannot be turned off: a network needs one."""
+        on = self.value()
+        for name, box in self.boxes.items():
+            box.setEnabled(not (len(on) == 1 and name in on))
+
+    def _toggled(self, _checked: bool) -> None:
+        self._keep_one()
+        self.sigChanged.emit(self.value())
+
+
 class ControlsPanel(QWidget):
     sigTrain = Signal(object)  # {field: value} of TrainSettings: applied without touching the weights
     sigModel = Signal(object)  # {field: value} of ModelSpec: the weights are reset
@@ -223,12 +267,21 @@ class ControlsPanel(QWidget):
         self.activation = _combo([(n, n) for n in ("sigmoid", "tanh", "relu", "linear")],
                                  "Activation of the hidden units; changing it resets the weights")
         form.addRow("Activation", self.activation)
-        self.output_activation = _combo([("sigmoid", "sigmoid"), ("linear", "linear")],
-                                        "Activation of the output unit; changing it resets the weights")
+        self.output_activation = _combo([("sigmoid", "sigmoid"), ("linear", "linear"),
+                                         ("softmax", "softmax (one unit per class)")],
+                                        "Activation of the output units; changing it resets the weights.\n"
+                                        "softmax goes with cross-entropy, for two classes or more.")
         form.addRow("Output", self.output_activation)
-        self.loss = _combo([("mse", "mean squared error"), ("bce", "binary cross-entropy")],
-                           "What training minimises; changing it resets the weights")
+        self.loss = _combo([("mse", "mean squared error"), ("bce", "binary cross-entropy"),
+                            ("ce", "cross-entropy")],
+                           "What training minimises; changing it resets the weights.\n"
+                           "cross-entropy goes with a softmax output.")
         form.addRow("Loss", self.loss)
+        self.features = FeaturesEditor()
+        self.features.setToolTip("What the network sees of each point. With x₁² and x₂² alone, "
+                                 "even a network with no hidden layer can learn the circle.")
+        self.features.sigChanged.connect(lambda names: self.sigModel.emit({"features": tuple(names)}))
+        form.addRow("Inputs", self.features)
         self.init = _combo([("tutorial", "tutorial (randn × 0.5)"), ("xavier", "Xavier"), ("he", "He")],
                            "How the initial weights are drawn; changing it resets the weights")
         form.addRow("Initial weights", self.init)
@@ -242,9 +295,10 @@ class ControlsPanel(QWidget):
         new_seed.setDefaultAction(actions["new_seed"])
         seed_row.addWidget(new_seed)
         form.addRow("Seed", seed_row)
-        for name, box in (("activation", self.activation), ("output_activation", self.output_activation),
-                          ("loss", self.loss), ("init", self.init)):
+        for name, box in (("activation", self.activation), ("init", self.init)):
             box.currentIndexChanged.connect(lambda _i, n=name, b=box: self.sigModel.emit({n: b.currentData()}))
+        self.output_activation.currentIndexChanged.connect(lambda _i: self._output_changed())
+        self.loss.currentIndexChanged.connect(lambda _i: self._loss_changed())
         self.seed.valueChanged.connect(lambda v: self.sigModel.emit({"seed": v}))
         return group
 
@@ -259,6 +313,12 @@ class ControlsPanel(QWidget):
         self.dataset.addItem("points from a file", "custom")
         self.dataset.model().item(self.dataset.count() - 1).setEnabled(False)
         form.addRow("Data set", self.dataset)
+        self.classes = _no_tracking(QSpinBox())
+        self.classes.setRange(2, datasets.MAX_CLASSES)
+        self.classes.setToolTip("How many classes to generate (spiral: one arm each; gaussians: one blob "
+                                "each).\nMore than two gives the network one softmax output per class. "
+                                "Changing it resets the weights.")
+        form.addRow("Classes", self.classes)
         self.samples = _no_tracking(QSpinBox())
         self.samples.setRange(4, datasets.MAX_POINTS)
         self.samples.setSingleStep(50)
@@ -287,6 +347,7 @@ class ControlsPanel(QWidget):
         form.addRow("", open_csv)
         self.dataset.currentIndexChanged.connect(lambda _i: self._data_changed({"name": self.dataset.currentData()}))
         self.samples.valueChanged.connect(lambda v: self._data_changed({"n": v}))
+        self.classes.valueChanged.connect(lambda v: self._data_changed({"classes": v}))
         self.noise.valueChanged.connect(lambda v: self._data_changed({"noise": round(v, 4)}))
         self.test_fraction.valueChanged.connect(lambda v: self._data_changed({"test_fraction": v / 100}))
         self.data_seed.valueChanged.connect(lambda v: self._data_changed({"seed": v}))
@@ -297,7 +358,7 @@ class ControlsPanel(QWidget):
         """Show ``setup`` without emitting any change."""
         widgets = [self.lr, self.optimizer, self.batch, self.l2, self.hidden, self.activation,
                    self.output_activation, self.loss, self.init, self.seed, self.dataset, self.samples,
-                   self.noise, self.test_fraction, self.data_seed]
+                   self.noise, self.test_fraction, self.data_seed, self.classes]
         for w in widgets:
             w.blockSignals(True)
         try:
@@ -313,8 +374,12 @@ class ControlsPanel(QWidget):
             _select(self.loss, m.loss)
             _select(self.init, m.init)
             self.seed.setValue(m.seed)
+            self.features.set_value(m.features)
             d = setup.data
             _select(self.dataset, d.name)
+            # Points from a file have no generator's classes: the box shows the network's (greyed out).
+            custom_classes = m.classes if m.output_activation == "softmax" else 2
+            self.classes.setValue(custom_classes if d.name == "custom" else d.classes)
             self.samples.setValue(d.n)
             self.noise.setValue(d.noise)
             self.test_fraction.setValue(round(d.test_fraction * 100))
@@ -328,6 +393,7 @@ class ControlsPanel(QWidget):
         generated = self.dataset.currentData() in datasets.GENERATORS
         for w in (self.samples, self.noise, self.test_fraction, self.data_seed):
             w.setEnabled(generated)
+        self.classes.setEnabled(self.dataset.currentData() in datasets.MULTICLASS)
 
     def speed_rate(self) -> float | None:
         return SPEEDS[self.speed.value()]
@@ -339,6 +405,26 @@ class ControlsPanel(QWidget):
     def _speed_changed(self, index: int) -> None:
         self.speed_label.setText(speed_text(SPEEDS[index]))
         self.sigSpeed.emit(SPEEDS[index])
+
+    # softmax goes only with cross-entropy and cross-entropy only with softmax: choosing one fills in
+    # the other, and leaving one leaves the other for the tutorial's choice.
+    def _output_changed(self) -> None:
+        output, loss = self.output_activation.currentData(), self.loss.currentData()
+        change = {"output_activation": output}
+        if output == "softmax":
+            change["loss"] = "ce"
+        elif loss == "ce":
+            change["loss"] = "mse"
+        self.sigModel.emit(change)
+
+    def _loss_changed(self) -> None:
+        output, loss = self.output_activation.currentData(), self.loss.currentData()
+        change = {"loss": loss}
+        if loss == "ce":
+            change["output_activation"] = "softmax"
+        elif output == "softmax":
+            change["output_activation"] = "sigmoid"
+        self.sigModel.emit(change)
 
     def _data_changed(self, change: dict) -> None:
         self._enable_data_knobs()

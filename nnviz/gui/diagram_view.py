@@ -28,6 +28,13 @@ tutorial's Part 3 drawn on the network): the forward pass lights up layer by
 layer, the backward pass runs from the output back to the inputs, then the
 weights change.  A GUI-thread timer only redraws; any key or click skips it.
 
+The inputs are the network's features (x₁, x₂, x₁², sin(x₁)...), each an
+input unit with a small map of its own value over the plane.  Above the
+units a row of every feature name says which are on: clicking a name, an
+input unit or its label turns that input on or off (the window resets the
+weights; at least one input stays on).  K softmax outputs are named ŷ₁ … ŷ_K,
+and each output's map shows its class's probability in that class's colour.
+
 Drawing cost must not grow with Python calls per edge: the lines are built
 once per layout, and each frame groups them by (sign, width step) into a few
 dozen ``drawLines`` calls, whatever the size of the network.
@@ -43,9 +50,10 @@ from PySide6.QtCore import QEvent, QLineF, QObject, QPointF, QRectF, Qt, QTimer,
 from PySide6.QtGui import QAction, QActionGroup, QBrush, QColor, QFont, QFontMetricsF, QImage, QKeySequence, QPainter, QPen
 from PySide6.QtWidgets import QApplication, QSizePolicy, QToolTip, QWidget
 
+from nnviz.core import features
 from nnviz.core.inspect import unit_name
 from nnviz.core.network import Network
-from nnviz.core.plane import Bounds
+from nnviz.core.plane import Bounds, plane_points
 from nnviz.core.session import Shown
 from nnviz.core.unit_maps import (
     MAP_RESOLUTION,
@@ -53,6 +61,7 @@ from nnviz.core.unit_maps import (
     DiagramNeeds,
     coloured_unit_maps,
     diagram_extras,
+    unit_maps,
     weight_parts,
 )
 from nnviz.gui import jobs, theme
@@ -98,6 +107,44 @@ def relative_width(values: np.ndarray, scale: float | None = None) -> np.ndarray
     return MIN_EDGE_WIDTH + (MAX_EDGE_WIDTH - MIN_EDGE_WIDTH) * np.minimum(share, 1.0)
 
 
+CHIPS_HEIGHT = 22.0  # the row of feature names under the title
+LABEL_SPACING = 20.0  # pixels between named units (inputs and outputs), room permitting
+
+
+def _bgra(rgb: np.ndarray) -> np.ndarray:
+    """(..., 3) RGB as the bytes of a 32-bit RGB QImage on a little-endian machine: blue, green, red, 255."""
+    bgra = np.empty(rgb.shape[:-1] + (4,), np.uint8)
+    bgra[..., 0], bgra[..., 1], bgra[..., 2], bgra[..., 3] = rgb[..., 2], rgb[..., 1], rgb[..., 0], 255
+    return bgra
+
+
+def _images(bgra: np.ndarray) -> list[QImage]:
+    """One QImage per unit of (units, r, r, 4) pixels, each owning its pixels."""
+    row = []
+    for unit in bgra:
+        buf = np.ascontiguousarray(unit)
+        img = QImage(buf.data, buf.shape[1], buf.shape[0], buf.shape[1] * 4, QImage.Format.Format_RGB32)
+        row.append(img.copy())  # own its pixels: buf is gone after this loop
+    return row
+
+
+def _class_images(grid: np.ndarray) -> list[QImage]:
+    """Softmax outputs (K, r, r): unit k's probability from white (0) to class k's colour (1)."""
+    k = len(grid)
+    p = np.clip(np.nan_to_num(grid, nan=1.0 / k), 0.0, 1.0).astype(np.float64)
+    rgb = theme.class_shade(theme.class_tints(k)[:, None, None, :], p)
+    return _images(_bgra(np.round(rgb[:, ::-1, :, :]).astype(np.uint8)))
+
+
+def _feature_tip(name: str, on: bool, inputs: int) -> str:
+    label = features.label(name)
+    if not on:
+        return f"input {label} is off\nclick to feed it to the network (resets the weights)"
+    if inputs == 1:
+        return f"input {label}: the network's only input (one must stay on)"
+    return f"input {label}: inside, its value over the plane\nclick to turn it off (resets the weights)"
+
+
 def _mix(hex_colour: str, amount: float) -> QColor:
     """``hex_colour`` faded towards white: 0 is white, 1 the colour itself (NaN: the colour, it is not small)."""
     c = QColor(hex_colour)
@@ -141,6 +188,7 @@ class DiagramView(QWidget):
     sigEditRequested = Signal(int, int, int, float, str)  # layer, row, col, current value, what
     sigModeChanged = Signal(str)
     sigPhase = Signal(object)  # the step animation's Phase, or None when it ends
+    sigFeatureToggled = Signal(str)  # a feature's name (features.NAMES): turn that input on or off
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -161,6 +209,9 @@ class DiagramView(QWidget):
         self.animate_steps = False
         self.plane: Bounds = XOR_PLANE
         self._maps: list[list[QImage]] | None = None  # per layer (hidden and output), per unit
+        self._input_maps: list[QImage] | None = None  # per input feature
+        self._chips: list[tuple[str, QRectF]] = []  # every feature's name above the units, and where
+        self._input_labels: list[QRectF] = []  # where each input unit's name is written
         self._lut = np.asarray(theme.probability_colormap().getLookupTable(nPts=256, alpha=False), np.uint8)
         self._send_needs = None
         self._needs_sent: DiagramNeeds | None = None
@@ -220,7 +271,7 @@ class DiagramView(QWidget):
         self.extras = extras
         self.epoch = epoch
         self._paths = []
-        self._maps = None
+        self._maps = self._input_maps = None
         if self.hovered is not None and not self._exists(self.hovered):
             # The mouse rests where a unit or line of the previous network was.
             self.hovered = None
@@ -234,7 +285,7 @@ class DiagramView(QWidget):
         bounds = tuple(float(v) for v in bounds)
         if bounds != self.plane:
             self.plane = bounds
-            self._maps = None
+            self._maps = self._input_maps = None
             self.update()
 
     def set_show_unit_maps(self, show: bool) -> None:
@@ -287,8 +338,25 @@ class DiagramView(QWidget):
             # so the images may read them in place.
             images.append([QImage(unit.data, r, r, 4 * r, QImage.Format.Format_RGB32) for unit in pixels])
         self._map_pixels = layers
+        if self.network.output_activation == "softmax":
+            # Each class's probability in its own colour (white to the class's), as on the plane; a
+            # forward pass over the map's few hundred points, here, once per network.
+            with np.errstate(all="ignore"):
+                images[-1] = _class_images(unit_maps(self.network, self.plane, UNIT_MAP_RESOLUTION)[-1])
         self._maps = images
         return images
+
+    def _input_images(self) -> list[QImage]:
+        """Each input feature's value over the plane: orange negative, white 0, blue positive."""
+        if self._input_maps is not None:
+            return self._input_maps
+        r = UNIT_MAP_RESOLUTION
+        values = features.expand(plane_points(self.plane, r), self.network.features)
+        grids = values.T.reshape(-1, r, r)
+        scale = np.maximum(np.abs(grids).reshape(len(grids), -1).max(axis=1), 1e-12)[:, None, None]
+        index = np.clip((grids / scale + 1.0) * 127.5, 0, 255).astype(np.uint8)
+        self._input_maps = _images(_bgra(self._lut[index[:, ::-1, :]]))
+        return self._input_maps
 
     # -- geometry -------------------------------------------------------------------
     def _layout(self) -> None:
@@ -298,7 +366,9 @@ class DiagramView(QWidget):
         if key == self._layout_key:
             return
         self._layout_key = key
+        self._layout_chips()
         left, right, top = (64.0, 50.0, 40.0) if self.show_unit_maps else (46.0, 40.0, 34.0)
+        top += CHIPS_HEIGHT
         bottom = 48.0 + self._legend_height()  # the layer names sit between the units and the caption
         w, h = max(self.width() - left - right, 10), max(self.height() - top - bottom, 10)
         biggest = max(net.layers)
@@ -308,8 +378,12 @@ class DiagramView(QWidget):
         gap = min(h / biggest, self.radius * 3.4)
         xs = np.linspace(left, left + w, len(net.layers))
         self.nodes = []
-        for x, n in zip(xs, net.layers):
-            ys = top + h / 2 + (np.arange(n) - (n - 1) / 2) * gap
+        last = len(net.layers) - 1
+        for k, (x, n) in enumerate(zip(xs, net.layers)):
+            # The inputs and outputs carry names beside them: spread them apart enough to read
+            # (x₁² over x₂², ŷ₁ over ŷ₂) even when a wide hidden layer packs its units tight.
+            spacing = max(gap, min(h / n, LABEL_SPACING)) if k in (0, last) else gap
+            ys = top + h / 2 + (np.arange(n) - (n - 1) / 2) * spacing
             self.nodes.append(np.column_stack([np.full(n, x), ys]))
         # Every edge as a segment, in the order of the flat weight matrices.
         segs, index = [], []
@@ -322,6 +396,17 @@ class DiagramView(QWidget):
         self.edge_index = np.vstack(index)
         self._lines = [QLineF(*seg) for seg in self.segments.tolist()]
         self._paths = []
+
+    def _layout_chips(self) -> None:
+        """A row of every feature's name under the title, centred; narrower gaps when room is short."""
+        metrics = QFontMetricsF(self._small_font())
+        widths = [metrics.horizontalAdvance(features.label(name)) + 10 for name in features.NAMES]
+        gap = max(2.0, min(6.0, (self.width() - 16 - sum(widths)) / (len(widths) - 1)))
+        x = max(4.0, (self.width() - sum(widths) - gap * (len(widths) - 1)) / 2)
+        self._chips = []
+        for name, w in zip(features.NAMES, widths):
+            self._chips.append((name, QRectF(x, 30, w, CHIPS_HEIGHT - 6)))
+            x += w + gap
 
     def _weights(self) -> np.ndarray:
         return np.concatenate([W.ravel() for W in self.network.W])
@@ -434,6 +519,23 @@ class DiagramView(QWidget):
             p.drawLine(QPointF(*a), QPointF(*b))
         self._paint_nodes(p)
         self._paint_labels(p)
+        self._paint_chips(p)
+
+    def _paint_chips(self, p: QPainter) -> None:
+        """Every feature's name: filled when the network has it as an input, faint when not."""
+        p.setFont(self._small_font())
+        on = set(self.network.features)
+        for name, rect in self._chips:
+            hovered = self.hovered == ("feature", name)
+            if name in on:
+                p.setPen(QPen(QColor(theme.INK), 1.6 if hovered else 0.8))
+                p.setBrush(QColor("#dbe9f4"))
+            else:
+                p.setPen(QPen(QColor(theme.INK if hovered else theme.GRID_PEN), 1.0))
+                p.setBrush(QColor("white"))
+            p.drawRoundedRect(rect, 4, 4)
+            p.setPen(QColor(theme.INK if name in on else theme.MUTED))
+            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, features.label(name))
 
     def _edge_number(self, k: int, i: int, j: int) -> int:
         return sum(a * b for a, b in zip(self.network.layers[:k], self.network.layers[1:k + 1])) \
@@ -495,7 +597,7 @@ class DiagramView(QWidget):
             half = r * 0.62
             p.setPen(QPen(QColor(theme.MUTED), 0.6))
             p.setBrush(Qt.BrushStyle.NoBrush)
-            for k, row in enumerate(self._unit_images(), start=1):
+            for k, row in enumerate([self._input_images(), *self._unit_images()]):
                 for (x, y), img in zip(self.nodes[k].tolist(), row):
                     target = QRectF(x - half, y - half, 2 * half, 2 * half)
                     p.drawImage(target, img)
@@ -505,9 +607,16 @@ class DiagramView(QWidget):
         font = QFont(self.font())
         font.setPointSizeF(max(8.0, min(11.0, r * 0.9)))
         p.setFont(font)
+        self._input_labels = []
         for u, (x, y) in enumerate(self.nodes[0].tolist()):
-            p.drawText(QRectF(x - r - 40, y - 10, 34, 20),
-                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, unit_name(0, u, n_layers, net))
+            rect = QRectF(x - r - 58, y - 10, 52, 20)
+            self._input_labels.append(rect)
+            font.setUnderline(self.hovered == ("feature", net.features[u]))  # a click turns it off
+            p.setFont(font)
+            p.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                       unit_name(0, u, n_layers, net))
+        font.setUnderline(False)
+        p.setFont(font)
         for u, (x, y) in enumerate(self.nodes[-1].tolist()):
             p.drawText(QRectF(x + r + 5, y - 10, 34, 20),
                        Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, unit_name(n_layers - 1, u, n_layers, net))
@@ -722,6 +831,12 @@ class DiagramView(QWidget):
             return None
         self._layout()
         x, y = pos.x(), pos.y()
+        for name, rect in self._chips:
+            if rect.contains(pos):
+                return ("feature", name)
+        for u, rect in enumerate(self._input_labels[:len(self.nodes[0])]):
+            if rect.contains(pos):
+                return ("feature", self.network.features[u])
         for k, pts in enumerate(self.nodes):
             d = np.hypot(pts[:, 0] - x, pts[:, 1] - y)
             u = int(np.argmin(d))
@@ -743,6 +858,8 @@ class DiagramView(QWidget):
     def _exists(self, item: tuple) -> bool:
         """Whether ``item`` (from ``item_at``) names a unit or line of the current network."""
         layers = self.network.layers
+        if item[0] == "feature":
+            return True
         if item[0] == "node":
             _, k, u = item
             return k < len(layers) and u < layers[k]
@@ -752,6 +869,8 @@ class DiagramView(QWidget):
     def _describe(self, item: tuple) -> str:
         net = self.network
         n_layers = len(net.layers)
+        if item[0] == "feature":
+            return _feature_tip(item[1], item[1] in net.features, len(net.features))
         if item[0] == "edge":
             _, k, i, j = item
             value = float(net.W[k][i, j])
@@ -760,9 +879,12 @@ class DiagramView(QWidget):
                     "click to type a new value")
         _, k, u = item
         if k == 0:
-            return f"input {unit_name(0, u, n_layers, net)}: what the network is given about each point"
+            return _feature_tip(net.features[u], True, len(net.features))
         value = float(net.b[k - 1][0, u])
-        return (f"unit {unit_name(k, u, n_layers, net)} ({net.output_activation if k == n_layers - 1 else net.activation})\n"
+        what = unit_name(k, u, n_layers, net)
+        if k == n_layers - 1 and net.output_activation == "softmax":
+            what += f": the probability of class {u}"
+        return (f"unit {what} ({net.output_activation if k == n_layers - 1 else net.activation})\n"
                 f"bias b{k}[0, {u}]: {value:+.6f}{self._mode_value((k - 1, u), 'node')}\nclick to type a new bias")
 
     def _mode_value(self, where, kind: str) -> str:
@@ -784,8 +906,7 @@ class DiagramView(QWidget):
             QToolTip.hideText()
         else:
             QToolTip.showText(self._hover_global, self._describe(item), self)
-        self.setCursor(Qt.CursorShape.PointingHandCursor if item and not (item[0] == "node" and item[1] == 0)
-                       else Qt.CursorShape.ArrowCursor)
+        self.setCursor(Qt.CursorShape.PointingHandCursor if item else Qt.CursorShape.ArrowCursor)
 
     def leaveEvent(self, event) -> None:
         self.hovered = None
@@ -800,7 +921,11 @@ class DiagramView(QWidget):
         if item is None:
             return
         net = self.network
-        if item[0] == "edge":
+        if item[0] == "feature":
+            self.sigFeatureToggled.emit(item[1])
+        elif item[0] == "node" and item[1] == 0:
+            self.sigFeatureToggled.emit(net.features[item[2]])
+        elif item[0] == "edge":
             _, k, i, j = item
             self.sigEditRequested.emit(k, i, j, float(net.W[k][i, j]), self._describe(item).split("\n")[0])
         elif item[1] > 0:

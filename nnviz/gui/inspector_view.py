@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnviz.core import features
 from nnviz.core.inspect import (
     GradientCheck,
     NextUpdate,
@@ -59,10 +60,17 @@ MAX_COLS = 8
 CHECK_TOLERANCE = 1e-6
 SELECTED = "#fde047"  # the selected weight's cell
 
-FUNCTION_SYMBOL = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "linear": "id"}
+FUNCTION_SYMBOL = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "linear": "id", "softmax": "softmax"}
 LOSS_TIP = ("The loss of the weights shown here, over every training point (with the L1/L2 penalty, if any). "
             "The status bar shows the loss of the last epoch, measured before that epoch's update: "
             "the weights before these.")
+
+
+def _below(net: Network, k: int) -> str:
+    """What layer k + 1 multiplies: the points X, their features F, or the layer below's output."""
+    if k:
+        return f"a{k}"
+    return "X" if features.is_default(net.features) else "F"
 
 
 def _unsigned_zero(text: str) -> str:
@@ -388,13 +396,18 @@ class InspectorView(Panel):
                 "Pause or step to see every epoch.</span>" if self.skipping else "")
         yield
         self.summary.prepare(f"{epoch} &nbsp; {about}{pace}")
-        self.input_label.prepare(matrix_html("X", p.X, "the inputs, one row per sample"))
+        inputs = matrix_html("X", p.X, "the points, one row per sample")
+        if not features.is_default(net.features):
+            names = ", ".join(features.label(name) for name in net.features)
+            inputs = side_by_side(inputs, matrix_html("F = features of X", p.inputs,
+                                                      f"what the network sees: {names}"))
+        self.input_label.prepare(inputs)
         self.loss_label.prepare(self._loss_html(net, p, loss, penalty_value, settings))
         yield
         for k, (left, right) in enumerate(self._layer_labels):
             n = k + 1
             f = FUNCTION_SYMBOL[net.output_activation if k == L - 1 else net.activation]
-            below = "X" if k == 0 else f"a{k}"
+            below = _below(net, k)
             sel_w = (row, col) if k == layer and row < net.layers[k] else None
             sel_b = (0, col) if k == layer and row == net.layers[k] else None
             params = side_by_side(
@@ -404,7 +417,8 @@ class InspectorView(Panel):
             blocks = [matrix_html(f"z{n} = {below} @ W{n} + b{n}", p.z[k]),
                       matrix_html(f"a{n} = {f}(z{n})", p.a[k], out_note)]
             if k == L - 1:
-                blocks.append(matrix_html("y", p.y, "the targets"))
+                targets = "the classes" if net.output_activation == "softmax" else "the targets"
+                blocks.append(matrix_html("y", p.y, targets))
             left.prepare(params + "<br>" + side_by_side(*blocks))
             yield
             right.prepare(self._backward_html(net, p, k))
@@ -425,6 +439,9 @@ class InspectorView(Panel):
         L = len(net.W)
         if net.loss == "mse":
             formula = f"mean((a{L} − y)²)"
+        elif net.loss == "ce":
+            formula = (f"−mean(log a{L}[y])  (cross-entropy: minus the log of the probability "
+                       "each point's own class gets)")
         elif net.output_activation == "linear":
             formula = f"mean(log(1 + e^z{L}) − y·z{L})  (cross-entropy of σ(z{L}))"
         else:
@@ -444,14 +461,22 @@ class InspectorView(Panel):
         if k == L - 1:
             if net.loss == "mse":
                 dz = f"dz{n} = 2(a{n} − y)/m ⊙ {f}′(z{n})"
+            elif net.loss == "ce":
+                # Softmax and cross-entropy together: the probabilities minus the one-hot classes.
+                dz = f"dz{n} = (a{n} − onehot(y))/m"
             elif net.output_activation == "sigmoid":
                 dz = f"dz{n} = (a{n} − y)/m"
             else:
                 dz = f"dz{n} = (σ(z{n}) − y)/m"
         else:
             dz = f"dz{n} = (dz{n + 1} @ W{n + 1}ᵀ) ⊙ {f}′(z{n})"
-        below = "X" if k == 0 else f"a{k}"
-        first = side_by_side(matrix_html(f"{f}′(z{n})", p.dact[k], "how much the unit can still move"),
+        below = _below(net, k)
+        if k == L - 1 and net.loss == "ce":
+            slope = matrix_html(f"softmax′(z{n})", p.dact[k],
+                                "not needed: dz comes straight from a − onehot(y)")
+        else:
+            slope = matrix_html(f"{f}′(z{n})", p.dact[k], "how much the unit can still move")
+        first = side_by_side(slope,
                              matrix_html(dz, p.dz[k], "the 1/m of the mean is inside dz"))
         second = side_by_side(matrix_html(f"dW{n} = {below}ᵀ @ dz{n}", p.dW[k], "gradient of W" + str(n)),
                               matrix_html(f"db{n} = Σ dz{n}", p.db[k], "summed over samples"))
@@ -463,9 +488,10 @@ class InspectorView(Panel):
         with np.errstate(all="ignore"):
             chain = weight_chain(net, data.X, data.y, layer, row, col, state.settings, passes=self.last_pass)
         n_layers = len(net.layers)
-        target = unit_name(layer + 1, col, n_layers)
-        source = unit_name(layer, row, n_layers)
-        what = f"the bias of {target}" if chain.is_bias else f"the weight from {source} to {target}"
+        target = unit_name(layer + 1, col, n_layers, net)
+        # A bias's row is one past the units below: it has no source unit to name.
+        what = (f"the bias of {target}" if chain.is_bias
+                else f"the weight from {unit_name(layer, row, n_layers, net)} to {target}")
         names = "".join(f"<th>{html.escape(f.name)}<br><span style='color:{MUTED};font-weight:normal'>"
                         f"{html.escape(f.formula)}</span></th>" for f in chain.factors)
         m = len(chain.per_sample)

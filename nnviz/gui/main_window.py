@@ -32,12 +32,12 @@ from PySide6.QtWidgets import (
 )
 
 from nnviz import __version__
-from nnviz.core import edits
-from nnviz.core.datasets import Dataset
+from nnviz.core import datasets, edits, features
+from nnviz.core.datasets import MAX_CLASSES, Dataset
 from nnviz.core.errors import NnvizError
 from nnviz.core.plane import PlaneSampler
 from nnviz.core.setup import DataSpec
-from nnviz.core.session import DataChange, FileState, RunStart, Shown
+from nnviz.core.session import COORDINATE_LIMIT, DataChange, FileState, RunStart, Shown
 from nnviz.gui import jobs, theme
 from nnviz.gui.boundary_view import BoundaryView
 from nnviz.gui.controls import DEFAULT_SPEED, SPEEDS, ControlsPanel
@@ -211,7 +211,10 @@ class MainWindow(QMainWindow):
         a("delete_point", "&Delete Selected Point", self.delete_selected, [QKeySequence.StandardKey.Delete],
           "Delete the selected data point (select one by clicking it)")
         a("flip_point", "&Flip Class of Selected Point", self.flip_selected, ["F"],
-          "Give the selected data point the other class")
+          "Give the selected data point the next class")
+        for k in range(MAX_CLASSES):
+            a(f"class_{k}", f"Click Adds Class {k}", lambda _=False, k=k: self.set_current_class(k),
+              [str(k + 1)], f"A click on the plane adds a point of class {k}")
 
         a("play", "&Play", self.toggle_play, ["Space"], "Start or pause training", icon=sp.SP_MediaPlay)
         a("step", "&Step", self.step, ["S", "Right"], "Train exactly one epoch and show it",
@@ -318,6 +321,9 @@ class MainWindow(QMainWindow):
         edit_menu.addSeparator()
         edit_menu.addAction(acts["delete_point"])
         edit_menu.addAction(acts["flip_point"])
+        classes_menu = edit_menu.addMenu("&Class of New Points")
+        for k in range(MAX_CLASSES):
+            classes_menu.addAction(acts[f"class_{k}"])
 
         train_menu = bar.addMenu("&Training")
         for name in ("play", "step", "reset", "new_seed"):
@@ -355,8 +361,11 @@ class MainWindow(QMainWindow):
         tips = {
             "epoch": "Epochs trained so far",
             "loss": "Training loss of the last epoch (measured before its update, as in the tutorial)",
-            "accuracy": "Share of points the network classifies right (prediction rounded at 0.5)",
+            "accuracy": "Share of points the network classifies right (its most likely class).\n"
+                        "For regression, R²: the share of the targets' spread the network explains "
+                        "(1 is perfect)",
             "speed": "Epochs trained per second",
+            "click": "What a click on the plane adds. Keys 1-8 choose the class; Shift+click adds class 1",
         }
         # The widest text each label is expected to show.  These labels change
         # every frame: at a fixed size, a new text repaints the label alone
@@ -366,6 +375,7 @@ class MainWindow(QMainWindow):
             "loss": "loss 0.000000e-000",
             "accuracy": "accuracy 100% · test 100%",
             "speed": "1,000,000 epochs/s",
+            "click": "Click adds a point at the prediction",
         }
         for key, tip in tips.items():
             label = QLabel()
@@ -379,10 +389,11 @@ class MainWindow(QMainWindow):
         self.boundary.sigPointMoved.connect(self._point_moved)
         self.boundary.sigPointAdded.connect(self._point_added)
         self.boundary.sigPointDeleted.connect(lambda i: self._edit(edits.delete_point, i, text="Delete point"))
-        self.boundary.sigPointFlipped.connect(lambda i: self._edit(edits.flip_point, i, text="Flip class"))
+        self.boundary.sigPointFlipped.connect(self._flip)
         self.boundary.sigSelectionChanged.connect(self._selection_changed)
         self.boundary.sigPlaneChanged.connect(self.session.set_plane)
         self.diagram.sigEditRequested.connect(self._edit_parameter)
+        self.diagram.sigFeatureToggled.connect(self._feature_toggled)
         self.loss_view.sigLogScaleChanged.connect(self.log_scale_action.setChecked)
         self.controls.sigTrain.connect(self._settings_edited)
         self.controls.sigModel.connect(self._model_edited)
@@ -497,7 +508,7 @@ class MainWindow(QMainWindow):
             # Other points: undoing an edit of the old ones would bring them back.
             self.undo_stack.clear()
             self._cancel_drag()
-            self.boundary.set_data(start.data)
+            self.boundary.set_data(start.data, new=True)
         self.boundary.fit(start.data, keep=start.keep_bounds)
         if start.keep_losses:
             self.loss_view.truncate(start.epoch - 1)  # the epochs from the resumed one on are trained again
@@ -513,7 +524,7 @@ class MainWindow(QMainWindow):
             self._cancel_drag()
         if change.cause == "redraw":
             self.undo_stack.clear()
-        self.boundary.set_data(change.data)
+        self.boundary.set_data(change.data, new=change.cause == "redraw")
         if change.cause == "redraw":
             self.boundary.fit(change.data, keep=True)
         # An edit keeps the view still: a point is added, moved or flipped where the user
@@ -541,12 +552,14 @@ class MainWindow(QMainWindow):
             bounds = self.boundary.plane or self.boundary.bounds
             image = self._sampler.image(shown.network, bounds) if bounds is not None else None
         if image is not None:
-            self.boundary.set_image(image, bounds)
+            self.boundary.set_image(image, bounds, shown.network.regression)
             self.diagram.set_plane(bounds)
         self.diagram.show_state(shown)
         self.loss_view.set_marker(shown.epoch if shown.past else None)
+        self._show_click(shown.network)
         if snap is not None:
-            self._show_status(f"epoch {snap.epoch:,}", snap.loss, snap.accuracy, snap.test_accuracy)
+            self._show_status(f"epoch {snap.epoch:,}", snap.loss, snap.accuracy, snap.test_accuracy,
+                              shown.network.regression)
         else:
             self._show_status_of(shown)
         if not self._same_as_fed(shown):
@@ -573,19 +586,32 @@ class MainWindow(QMainWindow):
         loss = acc = math.nan
         if shown.past and len(shown.data.X) <= PAST_ACCURACY_MAX_POINTS:
             loss, acc = shown.network.evaluate(shown.data.X, shown.data.y)
-        self._show_status(f"epoch {shown.epoch:,}" + (" (history)" if shown.past else ""), loss, acc, math.nan)
+        epoch = f"epoch {shown.epoch:,}" + (" (history)" if shown.past else "")
+        self._show_status(epoch, loss, acc, math.nan, shown.network.regression)
 
-    def _show_status(self, epoch_text: str, loss: float, acc: float, test_accuracy: float) -> None:
+    def _show_status(self, epoch_text: str, loss: float, score: float, test_score: float,
+                     regression: bool = False) -> None:
+        """The epoch, the loss and the score: accuracy for classes, R² (``score``) for regression."""
         labels = self.status_labels
         labels["epoch"].setText(epoch_text)
         labels["loss"].setText(f"loss {_fmt_loss(loss)}" if math.isfinite(loss) else "loss –")
-        if math.isfinite(acc):
-            text = f"accuracy {acc:.0%}"
-            if math.isfinite(test_accuracy):
-                text += f" · test {test_accuracy:.0%}"
+        name, fmt = ("R²", "{:.2f}") if regression else ("accuracy", "{:.0%}")
+        if math.isfinite(score):
+            text = f"{name} {fmt.format(score)}"
+            if math.isfinite(test_score):
+                text += f" · test {fmt.format(test_score)}"
         else:
-            text = "accuracy –"
+            text = f"{name} –"
         labels["accuracy"].setText(text)
+
+    def _show_click(self, network) -> None:
+        """Say what a click adds: a point of the current class, or one at the prediction (regression)."""
+        if network.regression:
+            text = "Click adds a point at the prediction"
+        else:
+            text = f"Click adds class {self.boundary.current_class}"
+        if self.status_labels["click"].text() != text:
+            self.status_labels["click"].setText(text)
 
     def _on_playing(self, playing: bool) -> None:
         action = self.actions["play"]
@@ -630,13 +656,35 @@ class MainWindow(QMainWindow):
                      lambda: self.session.change_settings(replace(self.session.setup.settings, **change)))
 
     def _model_edited(self, change: dict) -> None:
-        self.attempt("Cannot use this network",
-                     lambda: self.session.change_model(replace(self.session.setup.model, **change)))
+        self.attempt("Cannot use this network", lambda: self.session.change_model(self._model_with(change)))
+
+    def _feature_toggled(self, name: str) -> None:
+        """An input clicked in the diagram: on if it was off, off if it was on (one must stay on)."""
+        on = self.session.setup.model.features
+        chosen = tuple(n for n in on if n != name) if name in on else (*on, name)
+        if not chosen:
+            self.statusBar().showMessage("The network needs at least one input: turn another on first", 5000)
+            return
+        self._model_edited({"features": features.check(chosen)})
+
+    def _model_with(self, change: dict):
+        """The session's model with ``change``, its outputs and task following the data where they must."""
+        old = self.session.setup.model
+        model = replace(old, **change)
+        data = self.session.data
+        if model.output_activation == "softmax" and old.output_activation != "softmax":
+            model = replace(model, classes=max(2, data.classes))  # one unit per class, two for binary data
+        # A linear output with mse on real targets is a regression; anything else is a classifier (and
+        # the session refuses it on real targets, saying why).
+        regression = data.regression and (model.output_activation, model.loss) == ("linear", "mse")
+        return replace(model, task="regression" if regression else "classification")
 
     def _data_spec_edited(self, change: dict) -> None:
         old = self.session.setup.data
         # Points from a file have no generator knobs: another preset starts from its own defaults.
         spec = DataSpec(change["name"]) if old.name == "custom" and "name" in change else replace(old, **change)
+        if spec.name not in datasets.MULTICLASS:
+            spec = replace(spec, classes=2)  # only spiral and gaussians take a number of classes
         self.attempt("Cannot make this data set", self.session.change_data_spec, spec)
 
     # -- data edits -------------------------------------------------------------------
@@ -668,7 +716,37 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"The point cannot go there: {exc}", 5000)
 
     def _point_added(self, x: float, y: float, label: int) -> None:
+        if self.session.data.regression:
+            # A new point's target is what the network says there now: it adds no error until it is
+            # dragged, and the learner sees where the fit goes when it is.
+            network = self.session.shown().network
+            with np.errstate(all="ignore"):
+                target = float(network.predict(np.array([[x, y]]))[0, 0])
+            if not (math.isfinite(target) and abs(target) <= COORDINATE_LIMIT):
+                self.statusBar().showMessage(f"The network predicts {target:g} there: too far off to be a "
+                                             "point's target (it diverged). Reset it first", 5000)
+                return
+            self._edit(edits.add_point, (x, y), target, text="Add point")
+            return
         self._edit(edits.add_point, (x, y), label, text=f"Add class-{label} point")
+
+    def set_current_class(self, label: int) -> None:
+        """The number keys: the class a click adds from now on."""
+        self.boundary.set_current_class(label)
+        network = self.session.shown().network
+        self._show_click(network)
+        if network.regression:
+            message = "Regression: a click adds a point whose target is the network's prediction there"
+        elif label >= network.classes:
+            message = (f"Click adds class {label}: the first such point gives the network {label + 1} "
+                       "softmax outputs (the weights are reset)")
+        else:
+            message = f"Click adds class {label} (Shift+click: class 1)"
+        self.statusBar().showMessage(message, 5000)
+
+    def _flip(self, index: int) -> None:
+        network = self.session.shown().network
+        self._edit(edits.flip_point, index, network.classes or None, text="Change class")
 
     def _selection_changed(self, index) -> None:
         for name in ("delete_point", "flip_point"):
@@ -680,7 +758,7 @@ class MainWindow(QMainWindow):
 
     def flip_selected(self) -> None:
         if self.boundary.selected is not None:
-            self._edit(edits.flip_point, self.boundary.selected, text="Flip class")
+            self._flip(self.boundary.selected)
 
     def _edit_parameter(self, layer: int, row: int, col: int, value: float, what: str) -> None:
         new = self.dialogs.get_number(self, "Edit weight", f"{what}\nNew value:", value)
@@ -713,9 +791,12 @@ class MainWindow(QMainWindow):
             "  Ctrl+0  fit the decision boundary view to the data\n" + panels
             + "  Ctrl+Shift+L  Lessons\n\n"
             "Files\n  Ctrl+N  new   Ctrl+O  open   Ctrl+S  save   Ctrl+Shift+S  save as   Ctrl+Q  quit\n\n"
-            "On the decision boundary\n  drag a point to move it\n  click: add a class-0 point, "
-            "Shift+click: class 1\n  right-click a point: delete it\n  double-click a point (or select it "
-            "and press F): flip its class\n  Delete: delete the selected point\n  Ctrl+Z / Ctrl+Shift+Z "
+            "On the decision boundary\n  drag a point to move it\n  click: add a point of the current class "
+            "(class 0 at first), Shift+click: class 1\n"
+            "  1 2 3 4 5 6 7 8: the class a click adds (1: class 0, 2: class 1, ...)\n"
+            "  regression: a click adds a point whose target is the prediction there\n"
+            "  right-click a point: delete it\n  double-click a point (or select it "
+            "and press F): give it the next class\n  Delete: delete the selected point\n  Ctrl+Z / Ctrl+Shift+Z "
             "(or Ctrl+Y): undo / redo\n\n"
             "In the diagram\n  hover a line or unit to see its value; click it to type a new one."))
 

@@ -316,3 +316,36 @@ def test_a_running_gradient_check_stops_when_asked(view, qtbot):
     qtbot.waitUntil(lambda: not job.running, timeout=2000)
     assert view.last_check is None and "stopped" in view.check_label.text()
     assert view.check_button.isEnabled()
+
+
+def test_softmax_cross_entropy_and_features_read_right(view, qtbot):
+    data = datasets.generate("spiral", n=30, seed=2, classes=3)
+    net = Network.initialised([3, 4, 3], "tanh", "softmax", "ce", init="xavier", seed=1,
+                              features=("x1", "x1^2", "sin(x2)"))
+    view.set_state(net, data, TrainSettings(), 0)
+    view.flush()
+    ref = net.passes(data.X, data.y)
+    assert np.array_equal(view.last_pass.dz[1], ref.dz[1])
+    last = view._layer_labels[1]
+    assert "a2 = softmax(z2)" in last[0].text()
+    assert "dz2 = (a2 − onehot(y))/m" in last[1].text()
+    assert "cross-entropy" in view.loss_label.text()
+    # The first layer multiplies the features F, named as the diagram names them.
+    assert "z1 = F @ W1 + b1" in view._layer_labels[0][0].text()
+    assert "dW1 = Fᵀ @ dz1" in view._layer_labels[0][1].text()
+    assert "x₁², sin(x₂)" in view.input_label.text()
+    view.select_weight(1, 2, 2)  # h1.3 → ŷ₃
+    view.flush()
+    assert "h1.3 to ŷ₃" in view.weight_label.text()
+    view.select_weight(0, 1, 0)
+    view.flush()
+    assert "from x₁² to h1.1" in view.weight_label.text()
+
+
+def test_a_regression_network_is_inspected_without_error(view, qtbot):
+    data = datasets.generate("bumps", n=30, seed=2)
+    net = Network.initialised([2, 4, 1], "tanh", "linear", "mse", init="xavier", seed=1, task="regression")
+    view.set_state(net, data, TrainSettings(), 0)
+    view.flush()
+    assert "mean((a2 − y)²)" in view.loss_label.text()
+    assert np.array_equal(view.last_pass.dW[1], net.passes(data.X, data.y).dW[1])
