@@ -22,7 +22,7 @@ from nnviz.core import activations, datasets, features, losses, optimizers, weig
 from nnviz.core.atomic import AtomicFile
 from nnviz.core.errors import ConfigError, NnvizError, TrainingDiverged
 from nnviz.core.network import INIT_METHODS, MAX_CLASSES, MAX_HIDDEN_LAYERS, OUTPUT_ACTIVATIONS, Network
-from nnviz.core.setup import DataSpec, ModelSpec, check_fits, fit_model
+from nnviz.core.setup import REGRESSION_LR, DataSpec, ModelSpec, check_fits, fit_model
 from nnviz.core.trainer import MAX_LR, Trainer, TrainSettings, accuracy
 
 EXIT_USAGE = 2
@@ -316,6 +316,8 @@ def cmd_train(args, out) -> int:
     if note and not args.quiet:
         print(f"{note}\n", file=out)
     chosen = {name: getattr(args, name) for name in ("lr", "optimizer", "batch_size", "l1", "l2", "seed")}
+    if data.regression and not args.weights and args.lr is None:
+        chosen["lr"] = REGRESSION_LR  # as in the window: the tutorial's 1.0 overshoots on real targets
     settings = replace(settings, **{k: v for k, v in chosen.items() if v is not None}).check()
     outputs = _open_outputs(args.save, args.log_csv)
     try:

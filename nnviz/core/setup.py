@@ -72,6 +72,10 @@ BINARY_OUTPUT = {"output_activation": ModelSpec.output_activation, "loss": Model
                  "task": "classification", "classes": 2}
 
 
+# A learning rate that fits the regression data sets; at the tutorial's 1.0 they fit badly.
+REGRESSION_LR = 0.1
+
+
 def fit_model(model: ModelSpec, data: Dataset, exact: bool = True) -> tuple[ModelSpec, str]:
     """``model`` changed as little as needed to learn ``data``, and a line saying what changed ("" if nothing).
 
@@ -146,9 +150,19 @@ class Setup:
         return replace(self, settings=settings.check())
 
     def fitted(self, data: Dataset, exact: bool = True) -> tuple[Setup, str]:
-        """This set-up with its model fitted to ``data`` (see ``fit_model``) and the line saying what changed."""
+        """This set-up with its model fitted to ``data`` (see ``fit_model``) and the line saying what changed.
+
+        Turning to regression also lowers a learning rate above ``REGRESSION_LR``:
+        the tutorial's 1.0 overshoots on real-valued targets.
+        """
         model, message = fit_model(self.model, data, exact)
-        return (self, "") if model == self.model else (replace(self, model=model.check()), message)
+        if model == self.model:
+            return self, ""
+        settings = self.settings
+        if model.task == "regression" and self.model.task != "regression" and settings.lr > REGRESSION_LR:
+            settings = replace(settings, lr=REGRESSION_LR)
+            message += f", learning rate {REGRESSION_LR:g} ({self.settings.lr:g} overshoots on real-valued targets)"
+        return replace(self, model=model.check(), settings=settings), message
 
     def to_dict(self) -> dict:
         return {"model": asdict(self.model), "data": asdict(self.data), "train": self.settings.to_dict()}

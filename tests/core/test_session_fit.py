@@ -11,7 +11,7 @@ from nnviz.core import datasets, edits
 from nnviz.core.errors import ConfigError
 from nnviz.core.network import Network
 from nnviz.core.session import RunStart, Session
-from nnviz.core.setup import DataSpec, ModelSpec, Setup, fit_model
+from nnviz.core.setup import REGRESSION_LR, DataSpec, ModelSpec, Setup, fit_model
 from nnviz.core.training_loop import Load
 from nnviz.core.weights_file import Loaded
 
@@ -100,3 +100,26 @@ def test_setups_with_the_new_fields_round_trip():
     assert again == setup and again.model.layers == [2, 5]
     with pytest.raises(ConfigError, match="unknown feature"):
         Setup.from_dict({"model": {"features": ["x9"]}})
+
+
+def test_regression_data_brings_a_learning_rate_that_does_not_overshoot_its_targets(session, rec):
+    # At the tutorial's 1.0 the bumps fit badly (R² near -900 after 2,000 epochs); at 0.1 it fits.
+    assert session.setup.settings.lr == 1.0
+    session.change_data_spec(DataSpec("bumps"))
+    assert session.setup.settings.lr == REGRESSION_LR
+    assert f"learning rate {REGRESSION_LR:g}" in _last_run(rec).message
+    assert rec.commands[-1].settings.lr == REGRESSION_LR
+    # A learning rate the user already lowered is kept, and going back to classes keeps it too.
+    session.change_data_spec(DataSpec("xor"))
+    session.change_settings(replace(session.setup.settings, lr=0.02))
+    session.change_data_spec(DataSpec("plane"))
+    assert session.setup.settings.lr == 0.02 and "learning rate" not in _last_run(rec).message
+
+
+def test_the_command_line_trains_regression_at_a_gentler_rate_unless_told(capsys):
+    from nnviz import cli
+    assert cli.main(["train", "--dataset", "bumps", "--epochs", "2000", "--quiet"]) == 0
+    r2 = float(capsys.readouterr().out.rsplit("R²", 1)[1].strip())
+    assert r2 > 0.5
+    assert cli.main(["train", "--dataset", "bumps", "--epochs", "2000", "--lr", "1", "--quiet"]) == 0
+    assert float(capsys.readouterr().out.rsplit("R²", 1)[1].strip()) < 0

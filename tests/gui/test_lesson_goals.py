@@ -199,6 +199,21 @@ def test_the_loss_falls_below_a_thousandth_then_a_ten_thousandth(qtbot, window):
     frames.assert_ticks_first_when(1, lambda s: s.loss < 1e-4)
 
 
+def test_squared_inputs_solve_the_circles_with_no_hidden_layer(qtbot, window):
+    lesson, frames = open_lesson(window, "12-circles-from-features")
+    play_until(qtbot, window, lambda: window.latest.epoch >= 2000)
+    assert not any(frames.rows[-1][1])  # x1 and x2 alone: a straight line, about half right
+    boxes = window.controls.features.boxes
+    for name in ("x1^2", "x2^2", "x1", "x2"):  # tick the squares, then untick the plain inputs
+        boxes[name].click()
+    assert window.wait_for_sync()
+    assert window.setup.model.features == ("x1^2", "x2^2") and window.setup.model.hidden == ()
+    play_until(qtbot, window, lambda: frames.ticked(1))
+    frames.assert_ticks_first_when(0, lambda s: "x1^2" in s.network.features)
+    frames.assert_ticks_first_when(1, lambda s: s.accuracy == 1)
+    assert window.latest.network.layers == [2, 1]
+
+
 def test_the_hidden_space_lesson_opens_its_panel_and_ticks_as_xor_is_solved(qtbot, window):
     lesson, frames = open_lesson(window, "13-the-hidden-space")
     assert window.learning.docks["hidden_space"].isVisible()
