@@ -24,13 +24,16 @@ import pytest
 from mouse_events import LEFT, NONE, send
 from PySide6.QtCore import QEvent, QPointF, Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QComboBox, QDoubleSpinBox, QSpinBox
+from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QDoubleSpinBox, QSpinBox
 
 SECONDS = float(os.environ.get("NNVIZ_RANDOM_UI_SECONDS", "30"))
 SEED = int(os.environ.get("NNVIZ_RANDOM_UI_SEED", "20261127"))
 
 KEYS = [Qt.Key.Key_Space, Qt.Key.Key_S, Qt.Key.Key_Right, Qt.Key.Key_R, Qt.Key.Key_N, Qt.Key.Key_BracketLeft,
-        Qt.Key.Key_BracketRight, Qt.Key.Key_L, Qt.Key.Key_U, Qt.Key.Key_F, Qt.Key.Key_Delete]
+        Qt.Key.Key_BracketRight, Qt.Key.Key_L, Qt.Key.Key_U, Qt.Key.Key_F, Qt.Key.Key_Delete,
+        # the class a click adds; the diagram's modes and step animation; the hidden space's next pair
+        Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_3, Qt.Key.Key_8, Qt.Key.Key_W, Qt.Key.Key_G, Qt.Key.Key_D,
+        Qt.Key.Key_A, Qt.Key.Key_P]
 # Actions a user may trigger from the menus; Quit ends the session, so it is left to the end.
 SKIPPED_ACTIONS = {"quit"}
 
@@ -94,6 +97,37 @@ class RandomUser:
             return
         self.log.append(f"choose {box.itemData(index)!r}")
         box.setCurrentIndex(index)
+
+    def checkbox(self) -> None:
+        boxes = [b for b in self.window.controls.findChildren(QCheckBox) if b.isEnabled() and b.isVisible()]
+        if boxes:
+            box = self.pick(boxes)
+            self.log.append(f"tick {box.text()!r}")
+            box.click()
+
+    def inside(self) -> None:
+        """The Hidden space and Loss landscape panels' own controls, and the lessons."""
+        learning = self.window.learning
+        choice = self.rng.random()
+        if choice < 0.3:
+            combo = self.pick([learning.hidden_space.layer_combo, learning.hidden_space.mode_combo,
+                               learning.landscape.directions_combo, learning.landscape.resolution_combo])
+            if combo.isEnabled() and combo.count():
+                index = self.rng.randrange(combo.count())
+                self.log.append(f"panel choose {combo.itemText(index)!r}")
+                combo.setCurrentIndex(index)
+        elif choice < 0.6:
+            self.log.append("landscape compute")
+            learning.landscape.compute()
+        elif choice < 0.75:
+            self.log.append("landscape cancel")
+            learning.landscape.cancel()
+        else:
+            lessons = self.window.lessons
+            index = self.rng.randrange(len(lessons.lessons))
+            self.dialogs.save_answer = self.pick(["save", "discard", "cancel"])
+            self.log.append(f"open lesson {index}")
+            lessons.open_lesson(index)
 
     def layers(self) -> None:
         editor = self.window.controls.hidden
@@ -232,7 +266,7 @@ def test_random_use_never_breaks_the_window(qtbot, window, dialogs, tmp_path):
     closer.start(50)
     moves = [(user.menu_action, 8), (user.key, 14), (user.undo_redo, 4), (user.spin_box, 8), (user.combo, 6),
              (user.layers, 3), (user.drag, 10), (user.click_plane, 8), (user.diagram, 5), (user.panel, 4),
-             (user.history, 6), (user.compare, 1), (user.wait, 8)]
+             (user.history, 6), (user.compare, 1), (user.wait, 8), (user.checkbox, 3), (user.inside, 3)]
     actions, weights = zip(*moves)
     window.set_playing(True)
     deadline = time.monotonic() + SECONDS
