@@ -162,7 +162,13 @@ def plane_points(rect: Bounds, resolution: int) -> np.ndarray:
     return np.column_stack([gx.ravel(), gy.ravel()])
 
 
-def output_over_plane(network: Network, projection: Projection, rect: Bounds, resolution: int = 128) -> np.ndarray:
+# Pixels per side of the output's shading: its rectangle is three times the points' span (room for the
+# view to keep a wider range), so about a third of them cross the points.
+OUTPUT_RESOLUTION = 192
+
+
+def output_over_plane(network: Network, projection: Projection, rect: Bounds,
+                      resolution: int = OUTPUT_RESOLUTION) -> np.ndarray:
     """What the output says over ``rect`` of the last hidden layer's 2-D view, row 0 at ymin (float32).
 
     Each pixel is the hidden vector ``mean + basis @ p`` fed to the output

@@ -30,8 +30,8 @@ CAPTION = (
 CAPTION_CLASSES = (
     "Each dot is a data point, placed where this layer sends it. "
     "The grey grid is the input plane, bent by the layers. "
-    "On the last hidden layer, each place is shaded in the class the output gives it, paler where it is "
-    "unsure, and the black lines are where two classes tie: once they separate the colours, the task is solved.")
+    "On the last hidden layer, the shading is the class the output gives each place (pale: unsure), "
+    "and the black lines are where two classes tie. Once they part the colours, the task is solved.")
 CAPTION_VALUES = (
     "Each dot is a data point, placed where this layer sends it and coloured by its target. "
     "The grey grid is the input plane, bent by the layers. "
@@ -151,7 +151,7 @@ class HiddenSpaceView(Panel):
         self._range: tuple | None = None
         self._names: list[str] = []
 
-        self.caption = RichText(lines=5)
+        self.caption = RichText(lines=6)
         self.caption.setText(f"<span style='color:{MUTED}'>{CAPTION}</span>")
         self.layer_combo = QComboBox()
         self.layer_combo.setToolTip("The layer whose space is shown: the input, a hidden layer, or the output")
