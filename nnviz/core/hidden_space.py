@@ -147,23 +147,65 @@ def decision_line(network: Network, projection: Projection) -> tuple[np.ndarray,
     return normal, offset
 
 
-def output_over_plane(network: Network, projection: Projection, rect: Bounds, resolution: int = 128) -> np.ndarray:
-    """The output's P(class 1) over ``rect`` of the last hidden layer's 2-D view, row 0 at ymin (float32).
+def output_kind(network: Network) -> str:
+    """What the output says at a place: "binary" (P(class 1)), "classes" (K softmax probabilities)
+    or "values" (a regression's prediction)."""
+    if network.task == "regression":
+        return "values"
+    return "classes" if network.W[-1].shape[1] > 1 else "binary"
+
+
+def plane_points(rect: Bounds, resolution: int) -> np.ndarray:
+    """The pixel centres' 2-D coordinates over ``rect``, row by row from ymin: shape (resolution², 2)."""
+    xmin, xmax, ymin, ymax = rect
+    gx, gy = np.meshgrid(np.linspace(xmin, xmax, resolution), np.linspace(ymin, ymax, resolution))
+    return np.column_stack([gx.ravel(), gy.ravel()])
+
+
+# Pixels per side of the output's shading: its rectangle is three times the points' span (room for the
+# view to keep a wider range), so about a third of them cross the points.
+OUTPUT_RESOLUTION = 192
+
+
+def output_over_plane(network: Network, projection: Projection, rect: Bounds,
+                      resolution: int = OUTPUT_RESOLUTION) -> np.ndarray:
+    """What the output says over ``rect`` of the last hidden layer's 2-D view, row 0 at ymin (float32).
 
     Each pixel is the hidden vector ``mean + basis @ p`` fed to the output
     layer: the colours the boundary view shows, drawn in the hidden space.
+    One sigmoid output: P(class 1), (r, r).  Softmax: the K classes'
+    probabilities, (r, r, K).  Regression: the prediction, (r, r).
     """
-    xmin, xmax, ymin, ymax = rect
-    xs = np.linspace(xmin, xmax, resolution)
-    ys = np.linspace(ymin, ymax, resolution)
-    gx, gy = np.meshgrid(xs, ys)
-    hidden = projection.mean + np.column_stack([gx.ravel(), gy.ravel()]) @ projection.basis.T
+    hidden = projection.mean + plane_points(rect, resolution) @ projection.basis.T
+    kind = output_kind(network)
     with np.errstate(all="ignore"):
         z = hidden @ network.W[-1] + network.b[-1]
+        if kind == "classes":
+            probabilities = activations.get("softmax").apply(z)
+            image = np.nan_to_num(probabilities.astype(np.float32), nan=1.0 / z.shape[1])
+            return np.clip(image, 0.0, 1.0).reshape(resolution, resolution, z.shape[1])
+        if kind == "values":
+            # A diverged network's predictions stay finite in float32 for the colour scale.
+            finite = np.nan_to_num(z[:, 0], nan=0.0, posinf=1e30, neginf=-1e30)
+            return np.clip(finite, -1e30, 1e30).astype(np.float32).reshape(resolution, resolution)
         p = losses.probability(activations.get(network.output_activation).apply(z), network.loss,
                                network.output_activation)
     image = np.nan_to_num(np.asarray(p[:, 0], dtype=np.float32), nan=0.5).reshape(resolution, resolution)
     return np.clip(image, 0.0, 1.0)
+
+
+def class_margins(probabilities: np.ndarray) -> np.ndarray:
+    """(K, r, r): how far each class's probability is above the best other class's (negative below).
+
+    Class k's region is where its margin is positive; the class boundaries
+    (where the two most likely classes tie) are the margins' zero contours.
+    """
+    rows = np.moveaxis(np.asarray(probabilities, dtype=np.float64), -1, 0)  # (K, r, r)
+    order = np.sort(rows, axis=0)
+    top, second = order[-1], order[-2]
+    # The best other class is the top one, except for the top class itself, whose rival is the second.
+    rival = np.where(rows == top, second, top)
+    return rows - rival
 
 
 def padded_bounds(points: np.ndarray, share: float) -> Bounds:
@@ -189,10 +231,11 @@ class HiddenSpace:
     test_points: np.ndarray  # (m_test, 2)
     grid: np.ndarray  # (lines, samples, 2) the input plane's grid, warped and projected
     line: tuple[np.ndarray, float] | None  # the output's decision line (last hidden layer only)
-    # P(class 1) the output gives each place of the view, and where it lies; only where exact
-    # (the last hidden layer, drawn whole: at most two units).
+    # What the output says at each place of the view (see ``output_over_plane``), and where it lies;
+    # only where exact (the last hidden layer, drawn whole: at most two units).
     output_image: np.ndarray | None = None
     output_rect: Bounds | None = None
+    output_kind: str = "binary"  # "binary", "classes" (softmax) or "values" (regression)
 
 
 def compute(network: Network, data: Dataset, layer: int, epoch: int, mode: str = "units",
@@ -224,12 +267,14 @@ def compute(network: Network, data: Dataset, layer: int, epoch: int, mode: str =
     last_hidden = layer == len(network.layers) - 2
     line = decision_line(network, projection) if last_hidden else None
     image = rect = None
-    if last_hidden and units == 2 and line is not None:
+    kind = output_kind(network)
+    # A binary output without a line (its weights all zero) says the same everywhere: nothing to shade.
+    if last_hidden and units == 2 and (line is not None or kind != "binary"):
         # Wide enough to fill the view even when it keeps a larger range than this frame needs.
         rect = padded_bounds(np.concatenate([points, test_points, grid_points.reshape(-1, 2)]), 1.0)
         image = output_over_plane(network, projection, rect)
     return HiddenSpace(int(epoch), layer, units, projection, values, points, test_points, grid_points, line,
-                       image, rect)
+                       image, rect, kind)
 
 
 def next_pair(pair: tuple[int, int], units: int, step: int = 1) -> tuple[int, int]:

@@ -15,7 +15,12 @@ Neural Nets":
 Thousands of weight vectors are evaluated per NumPy call: every layer's
 weights for a chunk of grid points form one stack of matrices, and one
 batched ``matmul`` runs the whole chunk's forward pass.  Chunks are sized so
-that a layer's activations stay within a few MB.
+that a layer's activations stay within a few MB; when the data alone would
+exceed that (100,000 points), the data's rows are split into blocks too.
+
+The loss is the one the optimizer minimises: the data's loss plus the
+training settings' L1/L2 penalty on the weights (never the biases), as the
+trainer computes it.
 """
 
 from __future__ import annotations
@@ -101,6 +106,30 @@ def check_resolution(resolution: int) -> int:
     return resolution
 
 
+@dataclass(frozen=True)
+class Penalty:
+    """The training settings' weight penalty: ``l1·Σ|w| + ½·l2·Σw²`` over the weights, not the biases."""
+
+    l1: float = 0.0
+    l2: float = 0.0
+
+    def __bool__(self) -> bool:
+        return bool(self.l1 or self.l2)
+
+    def of(self, network: Network, thetas: np.ndarray) -> np.ndarray:
+        """The penalty of each row of ``thetas`` (B, n_params), the trainer's formula."""
+        weights = thetas * network.weight_mask
+        out = np.zeros(len(thetas))
+        if self.l2:
+            out += 0.5 * self.l2 * np.einsum("ij,ij->i", weights, weights)
+        if self.l1:
+            out += self.l1 * np.abs(weights).sum(axis=1)
+        return out
+
+
+NO_PENALTY = Penalty()
+
+
 # -- the loss of many weight vectors at once ------------------------------------------
 def _layer_stacks(network: Network, thetas: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
     """Each layer's (W, b) for every row of ``thetas``: views of shape (B, fan_in, fan_out) and (B, 1, fan_out)."""
@@ -113,9 +142,13 @@ def _layer_stacks(network: Network, thetas: np.ndarray) -> list[tuple[np.ndarray
     return stacks
 
 
-def batched_output(network: Network, thetas: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The output layer's activations and pre-activations, (B, m, K) each, for every weight vector in ``thetas``."""
-    a = network_inputs(network, X)
+def batched_output(network: Network, thetas: np.ndarray, X: np.ndarray,
+                   inputs: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The output layer's activations and pre-activations, (B, m, K) each, for every weight vector in ``thetas``.
+
+    ``inputs``: ``network.inputs(X)`` when the caller already has them.
+    """
+    a = network_inputs(network, X) if inputs is None else inputs
     last = len(network.layers) - 2
     z = a
     for k, (W, b) in enumerate(_layer_stacks(network, thetas)):
@@ -150,22 +183,28 @@ def chunk_size(network: Network, points: int) -> int:
     return max(1, min(CHUNK_ELEMENTS // max(1, points * widest), CHUNK_ELEMENTS // network.params.size))
 
 
+def block_rows(network: Network, points: int) -> int:
+    """How many data rows one NumPy call takes: all of them unless one weight vector's activations
+    over all the rows would exceed ``CHUNK_ELEMENTS`` (then as many as fit)."""
+    return max(1, min(points, CHUNK_ELEMENTS // max(network.layers)))
+
+
 def batched_loss(network: Network, thetas: np.ndarray, X: np.ndarray, y: np.ndarray,
                  progress: Callable[[int, int], None] | None = None,
-                 stop: Callable[[], bool] | None = None) -> np.ndarray:
+                 stop: Callable[[], bool] | None = None, penalty: Penalty = NO_PENALTY) -> np.ndarray:
     """The loss of ``network``'s architecture with each row of ``thetas`` as its weights, on (X, y).
 
-    Equal to ``Network.loss_value`` for each row (the same formulas).
-    ``stop`` is asked between chunks (``Interrupted`` when it says so);
-    ``progress(done, total)`` is told after each.
+    Equal to ``Network.loss_value`` for each row (the same formulas), plus
+    ``penalty`` of the row.  ``stop`` is asked between chunks (``Interrupted``
+    when it says so); ``progress(done, total)`` is told after each.
     """
     thetas = np.asarray(thetas, dtype=np.float64).reshape(-1, network.params.size)
-    return _chunked(network, len(thetas), lambda rows: thetas[rows], X, y, progress, stop)
+    return _chunked(network, len(thetas), lambda rows: thetas[rows], X, y, progress, stop, penalty)
 
 
 def loss_along(network: Network, origin: np.ndarray, directions: np.ndarray, coefficients: np.ndarray,
                X: np.ndarray, y: np.ndarray, progress: Callable[[int, int], None] | None = None,
-               stop: Callable[[], bool] | None = None) -> np.ndarray:
+               stop: Callable[[], bool] | None = None, penalty: Penalty = NO_PENALTY) -> np.ndarray:
     """The loss at ``origin + coefficients @ directions``, one weight vector per row of ``coefficients``.
 
     The weight vectors are made a chunk at a time: a 101 × 101 grid of the
@@ -175,21 +214,39 @@ def loss_along(network: Network, origin: np.ndarray, directions: np.ndarray, coe
     directions = np.asarray(directions, dtype=np.float64).reshape(-1, network.params.size)
     coefficients = np.asarray(coefficients, dtype=np.float64).reshape(-1, len(directions))
     return _chunked(network, len(coefficients), lambda rows: origin + coefficients[rows] @ directions,
-                    X, y, progress, stop)
+                    X, y, progress, stop, penalty)
 
 
 def _chunked(network: Network, total: int, weights: Callable[[slice], np.ndarray], X: np.ndarray, y: np.ndarray,
-             progress: Callable[[int, int], None] | None, stop: Callable[[], bool] | None) -> np.ndarray:
+             progress: Callable[[int, int], None] | None, stop: Callable[[], bool] | None,
+             penalty: Penalty = NO_PENALTY) -> np.ndarray:
     y = np.asarray(y, dtype=np.float64)
+    m = len(X)
     out = np.empty(total)
-    step = chunk_size(network, len(X))
+    step = chunk_size(network, m)
+    rows_per_block = block_rows(network, m)
     with np.errstate(all="ignore"):
+        inputs = network_inputs(network, X)
         for start in range(0, total, step):
             if stop is not None and stop():
                 raise Interrupted()
             rows = slice(start, min(start + step, total))
-            output, z = batched_output(network, weights(rows), X)
-            out[rows] = stacked_loss(output, z, y, network.loss, network.output_activation)
+            thetas = weights(rows)
+            if rows_per_block >= m:
+                output, z = batched_output(network, thetas, X, inputs)
+                out[rows] = stacked_loss(output, z, y, network.loss, network.output_activation)
+            else:
+                # Every loss here is a mean over the rows: each block's mean weighs by its share of them.
+                out[rows] = 0.0
+                for first in range(0, m, rows_per_block):
+                    if stop is not None and stop():
+                        raise Interrupted()
+                    block = slice(first, min(first + rows_per_block, m))
+                    output, z = batched_output(network, thetas, X[block], inputs[block])
+                    out[rows] += stacked_loss(output, z, y[block], network.loss,
+                                              network.output_activation) * ((block.stop - block.start) / m)
+            if penalty:
+                out[rows] += penalty.of(network, thetas)
             if progress is not None:
                 progress(rows.stop, total)
     return out
@@ -268,21 +325,23 @@ def pca_directions(network: Network, trajectory: np.ndarray, epochs: np.ndarray 
 # -- the slice and the line ------------------------------------------------------------
 def compute_slice(network: Network, X: np.ndarray, y: np.ndarray, directions: Directions,
                   resolution: int = DEFAULT_RESOLUTION, progress: Callable[[int, int], None] | None = None,
-                  stop: Callable[[], bool] | None = None) -> Slice:
-    """The loss at θ + a·d₁ + b·d₂ over a ``resolution``² grid of a, b ∈ [−1, 1]."""
+                  stop: Callable[[], bool] | None = None, penalty: Penalty = NO_PENALTY) -> Slice:
+    """The loss (plus ``penalty``) at θ + a·d₁ + b·d₂ over a ``resolution``² grid of a, b ∈ [−1, 1]."""
     axis = grid_axis(check_resolution(resolution))
     b_grid, a_grid = np.meshgrid(axis, axis, indexing="ij")
     coefficients = np.column_stack([a_grid.ravel(), b_grid.ravel()])
-    values = loss_along(network, network.params, directions.d, coefficients, X, y, progress, stop)
+    values = loss_along(network, network.params, directions.d, coefficients, X, y, progress, stop, penalty)
     return Slice(axis, values.reshape(len(axis), len(axis)), directions)
 
 
 def interpolation_line(network: Network, initial: np.ndarray, X: np.ndarray, y: np.ndarray,
-                       count: int = LINE_POINTS, stop: Callable[[], bool] | None = None) -> Line:
+                       count: int = LINE_POINTS, stop: Callable[[], bool] | None = None,
+                       penalty: Penalty = NO_PENALTY) -> Line:
     """The loss along the straight line through the initial weights (α = 0) and the current ones (α = 1)."""
     alphas = np.linspace(*LINE_ALPHAS, count)
     initial = np.asarray(initial, dtype=np.float64)
-    return Line(alphas, loss_along(network, initial, network.params - initial, alphas[:, None], X, y, stop=stop))
+    return Line(alphas, loss_along(network, initial, network.params - initial, alphas[:, None], X, y, stop=stop,
+                                   penalty=penalty))
 
 
 @dataclass(frozen=True)
@@ -293,13 +352,18 @@ class Landscape:
     line: Line | None
     epoch: int
     seconds: float
+    penalty: Penalty = NO_PENALTY  # included in every loss drawn
 
 
 def compute(network: Network, X: np.ndarray, y: np.ndarray, directions: Directions, epoch: int,
             initial: np.ndarray | None = None, resolution: int = DEFAULT_RESOLUTION,
             progress: Callable[[int, int], None] | None = None,
-            stop: Callable[[], bool] | None = None) -> Landscape:
-    """The slice and the interpolation line together, with one progress count over both."""
+            stop: Callable[[], bool] | None = None, penalty: Penalty = NO_PENALTY) -> Landscape:
+    """The slice and the interpolation line together, with one progress count over both.
+
+    ``penalty``: the training settings' L1/L2, added to every loss so that the
+    picture is of what the optimizer minimises.
+    """
     import time
 
     started = time.perf_counter()
@@ -307,13 +371,13 @@ def compute(network: Network, X: np.ndarray, y: np.ndarray, directions: Directio
     line_points = LINE_POINTS if initial is not None else 0
     total = n + line_points
     report = None if progress is None else (lambda done, _total: progress(done, total))
-    slice_ = compute_slice(network, X, y, directions, resolution, report, stop)
+    slice_ = compute_slice(network, X, y, directions, resolution, report, stop, penalty)
     line = None
     if initial is not None:
-        line = interpolation_line(network, initial, X, y, line_points, stop)
+        line = interpolation_line(network, initial, X, y, line_points, stop, penalty)
         if progress is not None:
             progress(total, total)
-    return Landscape(slice_, line, int(epoch), time.perf_counter() - started)
+    return Landscape(slice_, line, int(epoch), time.perf_counter() - started, penalty)
 
 
 def log_levels(values: np.ndarray, count: int = 8) -> np.ndarray:

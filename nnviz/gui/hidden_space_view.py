@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBox
 
 from nnviz.core import hidden_space
 from nnviz.core.hidden_space import HiddenSpace, Projection
-from nnviz.gui import jobs, theme
+from nnviz.gui import class_colours, jobs, theme
 from nnviz.gui.panel import MUTED, Panel, RichText, State, fix_size
 
 CAPTION = (
@@ -27,6 +27,19 @@ CAPTION = (
     "The grey grid is the input plane, bent by the layers. "
     "On the last hidden layer, the black line is where the output decides (the shading shows its answer): "
     "once the line separates the colours, the task is solved.")
+CAPTION_CLASSES = (
+    "Each dot is a data point, placed where this layer sends it. "
+    "The grey grid is the input plane, bent by the layers. "
+    "On the last hidden layer, the shading is the class the output gives each place (pale: unsure), "
+    "and the black lines are where two classes tie. Once they part the colours, the task is solved.")
+CAPTION_VALUES = (
+    "Each dot is a data point, placed where this layer sends it and coloured by its target. "
+    "The grey grid is the input plane, bent by the layers. "
+    "On the last hidden layer, the shading is the network's prediction there, in the same colours: "
+    "a dot that melts into its shading is fit well.")
+# Said for a last hidden layer of more than two units, where the plane shown cuts through a bigger space.
+NOT_EXACT = " The shading is only exact for 2 units, so it is drawn only then."
+NOT_EXACT_LINE = " With more than 2 units the line is dashed: it is only exact for 2 units."
 MODES = (("units", "two units"), ("pca", "PCA (main directions)"))
 # More points than this are thinned evenly: the shape of the cloud is what matters.
 MAX_DRAWN = 5000
@@ -46,10 +59,46 @@ def range_for(points: np.ndarray, current: tuple[float, float, float, float] | N
     return hidden_space.padded_bounds(points, 0.08)
 
 
-def class_colour(label: int) -> str:
-    """Orange and blue for classes 0 and 1 (the window's rule), then the rest of the Okabe-Ito set."""
-    extra = (theme.GREEN, "#CC79A7", theme.VERMILLION, "#56B4E9", "#F0E442", theme.INK)
-    return (theme.CLASS_COLOURS + extra)[label % 8]
+# A regression's points take one of this many colours of the value map (finer than the eye tells
+# apart; a few shared brushes keep pyqtgraph's symbol cache small).
+VALUE_STEPS = 256
+
+
+def caption_for(kind: str, last_hidden: bool, units: int) -> str:
+    """The caption's words for an output of ``kind``, and whether the shading shown is exact."""
+    text = {"classes": CAPTION_CLASSES, "values": CAPTION_VALUES}.get(kind, CAPTION)
+    if last_hidden and units > 2:
+        text += NOT_EXACT_LINE if kind == "binary" else NOT_EXACT
+    return text
+
+
+def value_steps(values: np.ndarray, levels: tuple[float, float]) -> np.ndarray:
+    """Each value's step of the value colour map: 0 at the scale's low end, ``VALUE_STEPS`` − 1 at its high."""
+    lo, hi = levels
+    scaled = np.nan_to_num((np.asarray(values, dtype=np.float64).ravel() - lo) / (hi - lo), nan=0.5)
+    return np.clip(np.round(scaled * (VALUE_STEPS - 1)), 0, VALUE_STEPS - 1).astype(np.intp)
+
+
+def class_boundaries(frame: HiddenSpace) -> tuple[np.ndarray, np.ndarray] | None:
+    """x and y of the segments where two classes tie (in pairs), over the frame's class shading.
+
+    The zero contour of each class's margin over the best other class;
+    computed in the frame's job, never on the GUI thread.
+    """
+    if frame.output_kind != "classes" or frame.output_image is None:
+        return None
+    xmin, xmax, ymin, ymax = frame.output_rect
+    rows, cols = frame.output_image.shape[:2]
+    segments = []
+    for margin in hidden_space.class_margins(frame.output_image):
+        segments.extend(pg.isocurve(margin, 0.0))
+    if not segments:
+        return np.empty(0), np.empty(0)
+    # isocurve's coordinates are (row, column) + 0.5; pixel centres lie on the plane's linspace.
+    points = np.asarray(segments, dtype=np.float64).reshape(-1, 2) - 0.5
+    x = xmin + points[:, 1] * (xmax - xmin) / (cols - 1)
+    y = ymin + points[:, 0] * (ymax - ymin) / (rows - 1)
+    return x, y
 
 
 def class_labels(y: np.ndarray, classes: int) -> np.ndarray:
@@ -96,12 +145,13 @@ class HiddenSpaceView(Panel):
         self.pair = (0, 1)
         self.frame: HiddenSpace | None = None
         self._job: jobs.Job | None = None
-        self._job_data = None  # the data set of the frame being computed (its labels colour the points)
+        # The frame being computed: its data set (whose labels colour the points), classes and layer count.
+        self._job_data = None
         self._waiting: State | None = None
         self._range: tuple | None = None
         self._names: list[str] = []
 
-        self.caption = RichText(lines=5)
+        self.caption = RichText(lines=6)
         self.caption.setText(f"<span style='color:{MUTED}'>{CAPTION}</span>")
         self.layer_combo = QComboBox()
         self.layer_combo.setToolTip("The layer whose space is shown: the input, a hidden layer, or the output")
@@ -131,15 +181,31 @@ class HiddenSpaceView(Panel):
             self.plot.getAxis(name).enableAutoSIPrefix(False)  # activations read as they are, not in thousandths
         # Behind everything, on the last hidden layer: what the output says at each place, in the
         # decision boundary view's colours.
+        # One sigmoid output: P(class 1); a regression: the prediction; softmax: RGBA made from the classes.
         self.output_image = pg.ImageItem(axisOrder="row-major")
         self.output_image.setColorMap(theme.probability_colormap())
         self.output_image.setOpacity(0.6)
-        self.plot.addItem(self.output_image)
+        self.values_image = pg.ImageItem(axisOrder="row-major")
+        self.values_image.setColorMap(class_colours.value_colormap())
+        self.values_image.setOpacity(0.6)
+        self.classes_image = pg.ImageItem(axisOrder="row-major")
+        self.classes_image.setOpacity(0.75)
+        self.images = {"binary": self.output_image, "values": self.values_image, "classes": self.classes_image}
+        for image in self.images.values():
+            image.setVisible(False)
+            self.plot.addItem(image)
+        self.value_levels: tuple[float, float] = (0.0, 1.0)  # a regression's colour scale: the targets' range
         self.grid_curve = pg.PlotCurveItem(pen=pg.mkPen("#b8b8b8", width=1), connect="finite")
         self.decision = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(theme.INK, width=2))
         self.decision.setVisible(False)
-        for item in (self.grid_curve, self.decision):
+        # Where two classes tie, over the class shading: segments in pairs.
+        self.boundaries = pg.PlotCurveItem(pen=pg.mkPen(theme.INK, width=2), connect="pairs")
+        for item in (self.grid_curve, self.decision, self.boundaries):
             self.plot.addItem(item)
+        # A regression's colours, made once: one brush and one pen per step of the value map.
+        steps = class_colours.value_colormap().map(np.linspace(0.0, 1.0, VALUE_STEPS), mode="byte")
+        self._value_brushes = [pg.mkBrush(*c[:3]) for c in steps]
+        self._value_pens = [pg.mkPen(tuple(c[:3]), width=2) for c in steps]
         # One scatter per class and split: one brush each, not one per point (fast at many points).
         # Training points are filled, test points hollow, as in the decision boundary view.
         self.points: list[pg.ScatterPlotItem] = []
@@ -215,12 +281,13 @@ class HiddenSpaceView(Panel):
         layer, mode, pair = self.layer, self.mode, self.pair
         previous = self.frame.projection if self.frame is not None and self.frame.layer == layer else None
         self.status.setText(f"epoch {epoch:,} · computing…")
-        self._job_data = (data, network.classes)
+        self._job_data = (data, network.classes, len(network.layers))
 
         every = thinning(data)
 
-        def work(job: jobs.Job) -> HiddenSpace:
-            return hidden_space.compute(network, data, layer, epoch, mode, pair, previous, every=every)
+        def work(job: jobs.Job) -> tuple[HiddenSpace, tuple[np.ndarray, np.ndarray] | None]:
+            frame = hidden_space.compute(network, data, layer, epoch, mode, pair, previous, every=every)
+            return frame, class_boundaries(frame)
 
         job = jobs.Job(work, "Mapping the data into a layer's space")
         job.sigDone.connect(self._draw)
@@ -242,7 +309,7 @@ class HiddenSpaceView(Panel):
     def _scatters_for(self, classes: int) -> None:
         """Enough scatter items for ``classes`` classes (made once, kept)."""
         while len(self.points) < classes:
-            colour = class_colour(len(self.points))
+            colour = class_colours.class_colour(len(self.points))
             train = pg.ScatterPlotItem(size=9, pen=pg.mkPen(theme.INK, width=0.6),
                                        brush=pg.mkBrush(theme.qcolor(colour, 230)))
             test = pg.ScatterPlotItem(size=9, pen=pg.mkPen(colour, width=2), brush=pg.mkBrush(0, 0, 0, 0))
@@ -251,28 +318,27 @@ class HiddenSpaceView(Panel):
             self.points.append(train)
             self.test_points.append(test)
 
-    def _draw(self, frame: HiddenSpace) -> None:
+    def _draw(self, result: tuple[HiddenSpace, tuple[np.ndarray, np.ndarray] | None]) -> None:
+        frame, boundaries = result
         self.frame = frame
-        data, classes = self._job_data
+        data, classes, layer_count = self._job_data
         line_mode = frame.projection.mode == "line"
         every = thinning(data)
-        train_labels, test_labels = class_labels(data.y[::every], classes), class_labels(data.y_test[::every], classes)
-        self._scatters_for(max(classes, 1))
-        for label, (train, test) in enumerate(zip(self.points, self.test_points)):
-            train.setData(pos=frame.points[train_labels == label])
-            test.setData(pos=frame.test_points[test_labels == label])
+        if classes == 0:
+            self._draw_values(frame, data, every)
+        else:
+            train_labels = class_labels(data.y[::every], classes)
+            test_labels = class_labels(data.y_test[::every], classes)
+            self._scatters_for(max(classes, 1))
+            for label, (train, test) in enumerate(zip(self.points, self.test_points)):
+                train.setData(pos=frame.points[train_labels == label])
+                test.setData(pos=frame.test_points[test_labels == label])
         if line_mode:
             self.grid_curve.setData([], [])
         else:
             self.grid_curve.setData(*with_breaks(frame.grid))
         self._draw_line(frame)
-        if frame.output_image is not None:
-            xmin, xmax, ymin, ymax = frame.output_rect
-            self.output_image.setImage(frame.output_image, autoLevels=False, levels=(0.0, 1.0))
-            self.output_image.setRect(xmin, ymin, xmax - xmin, ymax - ymin)
-            self.output_image.setVisible(True)
-        else:
-            self.output_image.setVisible(False)
+        self._draw_output(frame, boundaries)
         shown = [frame.points, frame.test_points] + ([] if line_mode else [frame.grid.reshape(-1, 2)])
         bounds = range_for(np.concatenate(shown), self._range)
         if line_mode:
@@ -281,8 +347,47 @@ class HiddenSpaceView(Panel):
             self._range = bounds
             self.plot.setRange(xRange=bounds[:2], yRange=bounds[2:], padding=0)
         self._label_axes(frame)
+        text = caption_for(frame.output_kind, frame.layer == layer_count - 2, frame.units)
+        self.caption.setText(f"<span style='color:{MUTED}'>{text}</span>")
         self.status.setText(f"epoch {frame.epoch:,}")
         self.sigDrawn.emit(frame)
+
+    def _draw_values(self, frame: HiddenSpace, data, every: int) -> None:
+        """A regression's points in one scatter each (train, test), each point in its target's colour."""
+        self._scatters_for(1)
+        for scatter in self.points[1:] + self.test_points[1:]:
+            scatter.setData(pos=np.empty((0, 2)))
+        self.value_levels = class_colours.value_levels(np.concatenate([data.y.ravel(), data.y_test.ravel()]))
+        train_steps = value_steps(data.y[::every], self.value_levels)
+        test_steps = value_steps(data.y_test[::every], self.value_levels)
+        self.points[0].setData(pos=frame.points, brush=[self._value_brushes[k] for k in train_steps])
+        # Test points stay hollow: a ring in the target's colour.
+        self.test_points[0].setData(pos=frame.test_points, pen=[self._value_pens[k] for k in test_steps],
+                                    brush=pg.mkBrush(0, 0, 0, 0))
+
+    def _draw_output(self, frame: HiddenSpace, boundaries: tuple[np.ndarray, np.ndarray] | None) -> None:
+        """The output's answer over the last hidden layer's plane, and the class boundaries on it."""
+        for kind, image in self.images.items():
+            image.setVisible(kind == frame.output_kind and frame.output_image is not None)
+        if boundaries is None:
+            self.boundaries.setData([], [])
+        else:
+            self.boundaries.setData(*boundaries)
+        if frame.output_image is None:
+            return
+        image = self.images[frame.output_kind]
+        if frame.output_kind == "classes":
+            image.setImage(class_colours.class_image(frame.output_image), autoLevels=False, levels=None)
+        elif frame.output_kind == "values":
+            lo, hi = self.value_levels
+            image.setImage(np.clip(frame.output_image, lo, hi), autoLevels=False, levels=(lo, hi))
+        else:
+            image.setImage(frame.output_image, autoLevels=False, levels=(0.0, 1.0))
+        # Pixel centres on the plane's sample points (``hidden_space.plane_points``).
+        xmin, xmax, ymin, ymax = frame.output_rect
+        rows, cols = frame.output_image.shape[:2]
+        dx, dy = (xmax - xmin) / (cols - 1), (ymax - ymin) / (rows - 1)
+        image.setRect(xmin - dx / 2, ymin - dy / 2, xmax - xmin + dx, ymax - ymin + dy)
 
     def _draw_line(self, frame: HiddenSpace) -> None:
         if frame.line is None:

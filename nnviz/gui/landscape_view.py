@@ -45,7 +45,8 @@ CAPTION = (
     "Colours: the loss around the weights shown (the star). Dark is low, bright is high. "
     "Each direction moves all the weights at once. "
     "The white line is the way training came, from the square (training-path directions only). "
-    "The curve: the loss on the straight line from the first weights (0) to now (1).")
+    "The curve: the loss on the straight line from the first weights (0) to now (1). "
+    "The loss is the one training minimises: with an L1 or L2 penalty set, it is included.")
 DIRECTIONS = (("pca", "training path (PCA)"), ("random", "random (filter-normalised)"))
 RESOLUTIONS = (21, 41, 61, 81, 101)
 AUTO_SECONDS = 5
@@ -58,6 +59,13 @@ def format_loss(value: float) -> str:
     if not math.isfinite(value):
         return str(value)
     return f"{value:.6f}" if 1e-4 <= value < 1e4 else f"{value:.3e}"
+
+
+def penalty_words(penalty: landscape.Penalty) -> str:
+    """What the loss drawn is: the data's loss alone, or with the settings' penalty added."""
+    parts = [f"L1 {penalty.l1:g}" if penalty.l1 else "", f"L2 {penalty.l2:g}" if penalty.l2 else ""]
+    named = " and ".join(p for p in parts if p)
+    return f"loss + {named} penalty" if named else "loss"
 
 
 class LandscapeView(Panel):
@@ -200,7 +208,8 @@ class LandscapeView(Panel):
         r = self.result
         if r is None:
             return self.message or "Press Compute to map the loss around the weights shown."
-        text = (f"Epoch {r.epoch:,}: loss at the centre <b>{format_loss(r.slice.centre)}</b> · "
+        text = (f"Epoch {r.epoch:,}: {penalty_words(r.penalty)} at the centre "
+                f"<b>{format_loss(r.slice.centre)}</b> · "
                 f"{len(r.slice.axis)} × {len(r.slice.axis)} in {r.seconds * 1000:,.0f} ms")
         if r.slice.directions.kind == "pca" and r.slice.directions.explained is not None:
             e1, e2 = r.slice.directions.explained
@@ -237,6 +246,8 @@ class LandscapeView(Panel):
         if state is None or self._job is not None:
             return None
         network, data, epoch = state.network, state.data, state.epoch
+        # The loss the optimizer minimises: the data's loss plus the settings' weight penalty.
+        penalty = landscape.Penalty(state.settings.l1, state.settings.l2)
         history = self._history()
         initial, trajectory, epochs = self._trajectory(history, network, epoch)
         kind, seed, resolution = self.kind, self.seed_spin.value(), self.resolution
@@ -250,7 +261,7 @@ class LandscapeView(Panel):
                 directions = (landscape.pca_directions(network, trajectory, epochs, PCA_MAX_SNAPSHOTS)
                               if kind == "pca" else landscape.random_directions(network, seed))
                 return landscape.compute(network, data.X, data.y, directions, epoch, initial, resolution,
-                                         progress=job.progress, stop=lambda: job.cancelled)
+                                         progress=job.progress, stop=lambda: job.cancelled, penalty=penalty)
             except Interrupted:
                 return None
             except NnvizError as exc:

@@ -169,3 +169,65 @@ def test_feature_inputs_and_softmax_outputs():
     # Three classes are not split by one line: none is drawn.
     assert hidden_space.compute(net, data, layer=1, epoch=0).line is None
     assert hidden_space.layer_names(net)[0] == "input (x1, x2, x1*x2)"
+
+
+def trained_spiral(epochs=200):
+    data = datasets.generate("spiral", n=150, seed=1, classes=3)
+    network = Network.initialised([2, 12, 2, 3], "tanh", "softmax", "ce", init="xavier", seed=3)
+    trainer = Trainer(network, data, TrainSettings(lr=0.03, optimizer="adam"))
+    trainer.run(epochs)
+    return trainer
+
+
+def test_the_last_hidden_layers_plane_is_shaded_by_the_class_the_output_gives_each_place():
+    trainer = trained_spiral()
+    net, data = trainer.network, trainer.data
+    frame = hidden_space.compute(net, data, layer=2, epoch=200)
+    assert frame.output_kind == "classes" and frame.line is None
+    image, rect = frame.output_image, frame.output_rect
+    r = image.shape[0]
+    assert image.shape == (r, r, 3)
+    # At sample pixels: the hidden values there, through the output layer by hand, softmax, argmax.
+    places = hidden_space.plane_points(rect, r)
+    rng = np.random.default_rng(4)
+    for index in rng.choice(r * r, size=200, replace=False):
+        i, j = divmod(int(index), r)
+        h = places[index]
+        z = h @ net.W[-1] + net.b[-1][0]
+        p = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+        np.testing.assert_allclose(image[i, j], p, rtol=1e-5, atol=1e-6)
+        assert int(np.argmax(image[i, j])) == int(np.argmax(z))
+    # Every class the output gives somewhere is shown: a trained spiral has all three.
+    assert set(np.unique(image.argmax(axis=2))) == {0, 1, 2}
+    # The data points' own hidden values land in the class the network gives them.
+    z = frame.values @ net.W[-1] + net.b[-1]
+    np.testing.assert_array_equal(z.argmax(axis=1), net.predicted_class(data.X).ravel())
+
+
+def test_each_classs_margin_is_positive_exactly_where_it_is_the_most_likely():
+    rng = np.random.default_rng(2)
+    z = rng.normal(size=(9, 11, 4))
+    p = np.exp(z) / np.exp(z).sum(axis=2, keepdims=True)
+    margins = hidden_space.class_margins(p)
+    assert margins.shape == (4, 9, 11)
+    best = p.argmax(axis=2)
+    for k in range(4):
+        np.testing.assert_array_equal(margins[k] > 0, best == k)
+        others = np.delete(p, k, axis=2).max(axis=2)
+        np.testing.assert_allclose(margins[k], p[..., k] - others)
+
+
+def test_a_regressions_plane_is_its_prediction_and_softmax_or_regression_are_only_shaded_for_two_units():
+    data = datasets.generate("bumps", n=80, seed=2)
+    net = Network.initialised([2, 5, 2, 1], "tanh", "linear", "mse", init="xavier", seed=1, task="regression")
+    frame = hidden_space.compute(net, data, layer=2, epoch=0)
+    assert frame.output_kind == "values" and frame.line is None
+    r = frame.output_image.shape[0]
+    places = hidden_space.plane_points(frame.output_rect, r)
+    expected = (places @ net.W[-1] + net.b[-1])[:, 0].reshape(r, r)
+    np.testing.assert_allclose(frame.output_image, expected, rtol=1e-5, atol=1e-6)
+    assert np.ptp(frame.output_image) > 0
+    # A wider last hidden layer, or a layer that is not the last hidden one: no shading.
+    wide = Network.initialised([2, 5, 3, 1], "tanh", "linear", "mse", init="xavier", seed=1, task="regression")
+    assert hidden_space.compute(wide, data, layer=2, epoch=0, mode="pca").output_image is None
+    assert hidden_space.compute(net, data, layer=1, epoch=0).output_image is None

@@ -149,3 +149,65 @@ def test_the_interpolation_line_runs_through_the_initial_and_the_current_weights
     assert at[0.0] == pytest.approx(initial.loss_value(data.X, data.y), rel=1e-12)
     assert at[1.0] == pytest.approx(net.loss_value(data.X, data.y), rel=1e-12)
     assert line.alphas[0] == -0.5 and line.alphas[-1] == 1.5
+
+
+@pytest.mark.parametrize("l1, l2", [(0.0, 0.02), (0.01, 0.0), (0.004, 0.03)])
+def test_the_slices_centre_is_the_trainers_total_loss_with_the_weight_penalty(l1, l2):
+    data = datasets.generate("spiral", n=60, seed=3, classes=3)
+    trainer = Trainer(Network.initialised([2, 6, 3], "tanh", "softmax", "ce", seed=4), data,
+                      TrainSettings(lr=0.1, l1=l1, l2=l2))
+    trainer.run(30)
+    total, _ = trainer.gradient()
+    net = trainer.network
+    penalty = landscape.Penalty(l1, l2)
+    result = landscape.compute(net, data.X, data.y, landscape.random_directions(net, 5), 30,
+                               resolution=5, penalty=penalty)
+    assert result.slice.centre == pytest.approx(total, rel=1e-12)
+    # The penalty is what it adds: without it the centre is the data's loss alone, below the total.
+    plain = landscape.compute_slice(net, data.X, data.y, result.slice.directions, 5)
+    assert plain.centre == pytest.approx(net.loss_value(data.X, data.y), rel=1e-12)
+    assert result.slice.centre - plain.centre == pytest.approx(trainer._penalty(), rel=1e-9)
+    assert trainer._penalty() > 0
+
+
+def test_the_data_rows_split_into_blocks_give_the_same_losses(monkeypatch):
+    rng = np.random.default_rng(11)
+    data = datasets.generate("spiral", n=150, seed=2, classes=3)
+    net = Network.initialised([2, 7, 5, 3], "tanh", "softmax", "ce", seed=2)
+    thetas = net.params + rng.normal(scale=0.5, size=(9, net.params.size))
+    penalty = landscape.Penalty(0.01, 0.02)
+    whole = landscape.batched_loss(net, thetas, data.X, data.y, penalty=penalty)
+    monkeypatch.setattr(landscape, "CHUNK_ELEMENTS", 7 * 40)  # 40 rows a block, one weight vector a chunk
+    assert landscape.block_rows(net, len(data.X)) == 40 and landscape.chunk_size(net, len(data.X)) == 1
+    blocked = landscape.batched_loss(net, thetas, data.X, data.y, penalty=penalty)
+    np.testing.assert_allclose(blocked, whole, rtol=1e-12)
+
+
+def test_a_regressions_blocked_losses_equal_the_unblocked_ones(monkeypatch):
+    rng = np.random.default_rng(5)
+    X = rng.uniform(-3, 3, size=(123, 2))
+    y = np.sin(X[:, :1]) + 0.3 * X[:, 1:]
+    net = Network.initialised([2, 5, 1], "tanh", "linear", "mse", seed=3)
+    thetas = net.params + rng.normal(scale=0.3, size=(6, net.params.size))
+    whole = landscape.batched_loss(net, thetas, X, y)
+    for theta, value in zip(thetas, whole):
+        assert value == pytest.approx(Network([2, 5, 1], "tanh", "linear", "mse", theta).loss_value(X, y), rel=1e-12)
+    monkeypatch.setattr(landscape, "CHUNK_ELEMENTS", 5 * 10)
+    np.testing.assert_allclose(landscape.batched_loss(net, thetas, X, y), whole, rtol=1e-12)
+
+
+def test_a_hundred_thousand_points_on_a_deep_wide_network_stay_within_100_mb():
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100_000, 2))
+    y = rng.integers(0, 2, size=(100_000, 1)).astype(float)
+    net = Network.initialised([2] + [64] * 8 + [1], "tanh", "sigmoid", "bce", seed=1)
+    tracemalloc.start()
+    try:
+        value = landscape.batched_loss(net, net.params[None, :], X, y)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert value[0] == pytest.approx(net.loss_value(X, y), rel=1e-9)
+    assert peak < 100 * 2 ** 20

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -12,6 +14,7 @@ from panel_driving import CTRL_SHIFT, step, tutorial_at
 from nnviz.core import datasets, hidden_space
 from nnviz.core.network import Network
 from nnviz.core.trainer import Trainer, TrainSettings
+from nnviz.gui import class_colours
 from nnviz.gui.hidden_space_view import HiddenSpaceView
 
 
@@ -165,3 +168,107 @@ def test_three_classes_get_three_colours(qtbot):
         colours.add(panel.points[label].opts["brush"].color().name())
     assert len(colours) == 3
     assert frame.line is None and not panel.decision.isVisible()
+    # Four units in the last hidden layer: no shading, and the caption says why.
+    assert frame.output_image is None and not panel.classes_image.isVisible()
+    assert "only exact for 2 units" in panel.caption.text()
+
+
+def softmax_rows(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def assert_shaded_by_the_output_class(panel: HiddenSpaceView, network: Network) -> None:
+    """The class shading at sample places is the output's class there, and the lines are where two classes tie."""
+    frame = panel.frame
+    assert frame.output_kind == "classes" and panel.classes_image.isVisible()
+    assert not panel.output_image.isVisible() and not panel.values_image.isVisible()
+    r = frame.output_image.shape[0]
+    places = hidden_space.plane_points(frame.output_rect, r)
+    p = softmax_rows(places @ network.W[-1] + network.b[-1])
+    shown = panel.classes_image.image
+    # Each place's colour is the class tint of the output's argmax, as strong as its probability.
+    np.testing.assert_array_equal(shown.reshape(-1, 4), class_colours.class_image(p.reshape(r, r, -1).astype(
+        np.float32)).reshape(-1, 4))
+    tints = class_colours.class_tints(p.shape[1])
+    sure = p.max(axis=1) > 0.9
+    assert sure.sum() > 100
+    nearest = np.argmin(((shown.reshape(-1, 4)[sure, None, :3] - tints[None]) ** 2).sum(axis=2), axis=1)
+    np.testing.assert_array_equal(nearest, p[sure].argmax(axis=1))
+    # The boundary lines: the two most likely classes tie there (to within a pixel's interpolation).
+    x, y = panel.boundaries.getData()
+    assert len(x) > 10
+    at = softmax_rows(np.column_stack([x, y]) @ network.W[-1] + network.b[-1])
+    top_two = np.sort(at, axis=1)[:, -2:]
+    assert np.max(top_two[:, 1] - top_two[:, 0]) < 0.05
+
+
+def test_three_classes_through_a_two_unit_last_hidden_layer_shade_its_plane_by_the_outputs_class(qtbot):
+    data = datasets.generate("spiral", n=150, seed=1, classes=3)
+    trainer = Trainer(Network.initialised([2, 12, 2, 3], "tanh", "softmax", "ce", init="xavier", seed=3), data,
+                      TrainSettings(lr=0.03, optimizer="adam"))
+    trainer.run(200)
+    panel = HiddenSpaceView()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_state(trainer.network.copy(), data, trainer.settings, 200)
+    wait_for_frame(qtbot, panel, 200, layer=1)
+    assert panel.frame.output_image is None and not panel.classes_image.isVisible()  # not the last hidden layer
+    panel.layer_combo.setCurrentIndex(2)
+    panel.layer_combo.activated.emit(2)
+    wait_for_frame(qtbot, panel, 200, layer=2)
+    assert_shaded_by_the_output_class(panel, trainer.network)
+    assert "two classes tie" in panel.caption.text() and "only exact" not in panel.caption.text()
+
+
+def test_a_regressions_points_take_their_targets_colour_and_its_plane_the_prediction(qtbot):
+    data = datasets.generate("bumps", n=120, seed=2)
+    net = Network.initialised([2, 6, 2, 1], "tanh", "linear", "mse", init="xavier", seed=1, task="regression")
+    panel = HiddenSpaceView()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_state(net, data, TrainSettings(), 0)
+    panel.layer_combo.setCurrentIndex(2)
+    panel.layer_combo.activated.emit(2)
+    frame = wait_for_frame(qtbot, panel, 0, layer=2)
+    levels = (float(min(data.y.min(), data.y_test.min())), float(max(data.y.max(), data.y_test.max())))
+    assert panel.value_levels == levels
+    # Training points filled, test points ringed, in the value map's colour at their target.
+    train = panel.points[0]
+    np.testing.assert_allclose(np.column_stack(train.getData()), frame.points)
+    brushes = np.array([b.color().getRgb() for b in train.data["brush"]])
+    np.testing.assert_allclose(brushes, class_colours.value_colours(data.y, levels), atol=2)
+    pens = np.array([pen.color().getRgb() for pen in panel.test_points[0].data["pen"]])
+    np.testing.assert_allclose(pens, class_colours.value_colours(data.y_test, levels), atol=2)
+    assert np.ptp(brushes[:, :3]) > 100  # the targets spread over the map, not one colour
+    # The plane: the prediction at each place, on the same scale.
+    assert panel.values_image.isVisible() and not panel.classes_image.isVisible()
+    r = frame.output_image.shape[0]
+    places = hidden_space.plane_points(frame.output_rect, r)
+    expected = np.clip((places @ net.W[-1] + net.b[-1])[:, 0], *levels).reshape(r, r)
+    np.testing.assert_allclose(panel.values_image.image, expected, rtol=1e-5, atol=1e-6)
+    assert panel.values_image.levels is not None and tuple(panel.values_image.levels) == levels
+    assert "coloured by its target" in panel.caption.text()
+
+
+def test_the_window_shows_a_three_class_spirals_hidden_space(qtbot, window):
+    QTest.keyClick(window, Qt.Key.Key_6, CTRL_SHIFT)
+    panel = window.learning.hidden_space
+    assert window.learning.docks["hidden_space"].isVisible()
+    window.session.change_data_spec(replace(window.setup.data, name="spiral", classes=3))
+    window.session.change_model(replace(window.setup.model, hidden=(16, 2), activation="tanh", init="xavier"))
+    window.session.change_settings(replace(window.setup.settings, lr=0.03, optimizer="adam"))
+    assert window.wait_for_sync()
+    assert window.latest.network.layers == [2, 16, 2, 3]
+    window.session.step(150)
+    qtbot.waitUntil(lambda: window.latest.epoch == 150, timeout=20000)
+    assert window.wait_for_sync()
+    panel.layer_combo.setCurrentIndex(2)
+    panel.layer_combo.activated.emit(2)
+    wait_for_frame(qtbot, panel, 150, layer=2)
+    network, data = window.latest.network, window.latest.data
+    assert_shaded_by_the_output_class(panel, network)
+    # Three colours of points, each class where the network's second hidden layer puts it.
+    hidden = network.forward(data.X)[1][1]
+    for label in range(3):
+        np.testing.assert_allclose(drawn(panel, label), hidden[data.y[:, 0] == label], rtol=1e-12, atol=1e-12)

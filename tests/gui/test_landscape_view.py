@@ -11,7 +11,7 @@ from panel_driving import CTRL_SHIFT, step, tutorial_at
 
 from nnviz.core import datasets
 from nnviz.core.network import Network
-from nnviz.core.trainer import TrainSettings
+from nnviz.core.trainer import Trainer, TrainSettings
 from nnviz.gui.landscape_view import LandscapeView, format_loss
 
 LEFT = Qt.MouseButton.LeftButton
@@ -132,3 +132,21 @@ def test_with_the_checkbox_it_computes_again_while_the_weights_change(qtbot):
     view.set_state(tutorial_at(6), data, TrainSettings(), 6)
     qtbot.wait(200)
     assert view.result.epoch == 5 and not view.busy
+
+
+def test_with_an_l2_penalty_the_centre_is_the_loss_training_minimises(qtbot):
+    data = datasets.generate("spiral", n=80, seed=2, classes=3)
+    settings = TrainSettings(lr=0.05, l2=0.03)
+    trainer = Trainer(Network.initialised([2, 6, 3], "tanh", "softmax", "ce", init="xavier", seed=1), data, settings)
+    trainer.run(20)
+    view = LandscapeView()
+    qtbot.addWidget(view)
+    view.show()
+    view.set_directions("random")
+    view.set_resolution(21)
+    view.set_state(trainer.network.copy(), data, settings, 20)
+    result = compute(qtbot, view)
+    total, _ = trainer.gradient()
+    assert result.slice.centre == pytest.approx(total, rel=1e-12)
+    assert result.slice.centre > trainer.network.loss_value(data.X, data.y) + 1e-6
+    assert "loss + L2 0.03 penalty" in view.info.text() and format_loss(result.slice.centre) in view.info.text()
