@@ -34,9 +34,9 @@ from PySide6.QtWidgets import QGraphicsItem
 from nnviz.core.datasets import MAX_CLASSES, Dataset
 from nnviz.core.plane import Bounds, grow_bounds
 from nnviz.gui import theme
+from nnviz.gui.class_colours import value_levels
 
 POINT_SIZE = 11
-LEVEL_LIMIT = 1e30  # a regression's colour scale ends within this (float32 reaches 3e38)
 VALUE_STYLES = 64  # colours a regression's points are drawn in: finer than the eye tells apart
 
 
@@ -490,13 +490,9 @@ class BoundaryView(pg.PlotWidget):
 
     def _update_value_levels(self, data: Dataset, reset: bool) -> None:
         """The regression colour scale: the targets' range, fixed for a data set (edits only widen it)."""
-        targets = np.concatenate([data.y.ravel(), data.y_test.ravel()])
-        # Within float32's reach, which the image and the colour bar are drawn in.
-        lo, hi = (float(np.clip(v, -LEVEL_LIMIT, LEVEL_LIMIT)) for v in (targets.min(), targets.max()))
+        lo, hi = value_levels(np.concatenate([data.y.ravel(), data.y_test.ravel()]))
         if not reset and self.value_levels is not None:
             lo, hi = min(lo, self.value_levels[0]), max(hi, self.value_levels[1])
-        if hi - lo < 1e-6 * max(1.0, abs(lo), abs(hi)):  # every target the same: a scale around it
-            lo, hi = lo - max(1.0, abs(lo)), hi + max(1.0, abs(hi))
         if (lo, hi) != self.value_levels:
             self.value_levels = (lo, hi)
             if self.look == "values":
