@@ -157,6 +157,11 @@ class HiddenLayersEditor(QWidget):
         self.sigChanged.emit(self.value())
 
 
+# Three columns fit the settings panel at 1366x768 (four clipped the last one); a row per kind of input.
+FEATURE_PLACES = {"x1": (0, 0), "x2": (0, 1), "x1*x2": (0, 2), "x1^2": (1, 0), "x2^2": (1, 1),
+                  "sin(x1)": (2, 0), "sin(x2)": (2, 1)}
+
+
 class FeaturesEditor(QWidget):
     """A checkbox per input feature (x₁, x₂, x₁², ...); at least one stays on."""
 
@@ -169,13 +174,13 @@ class FeaturesEditor(QWidget):
         grid.setHorizontalSpacing(8)
         grid.setVerticalSpacing(0)
         self.boxes: dict[str, QCheckBox] = {}
-        for i, name in enumerate(features.NAMES):
+        for name in features.NAMES:
             box = QCheckBox(features.label(name))
             box.setObjectName(f"feature_{name}")
             box.setToolTip(f"Feed the network {features.label(name)} as an input. "
                            "Changing the inputs resets the weights.")
             box.toggled.connect(self._toggled)
-            grid.addWidget(box, i // 4, i % 4)
+            grid.addWidget(box, *FEATURE_PLACES[name])
             self.boxes[name] = box
 
     def value(self) -> tuple[str, ...]:

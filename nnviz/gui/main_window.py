@@ -450,8 +450,8 @@ class MainWindow(QMainWindow):
         if not self.store.bool_value("lessons/hinted", False):
             self.store.set_value("lessons/hinted", True)
             QTimer.singleShot(0, lambda: self.statusBar().showMessage(
-                "Ready: press Play (Space) to train. New here? Help ▸ Lessons (Ctrl+Shift+L) walks you "
-                "through it, one step at a time.", 20000))
+                # Short enough for the status bar beside its figures at 1366 pixels wide.
+                "New here? Try Help ▸ Lessons (Ctrl+Shift+L)", 20000))
 
     def show_lessons(self) -> None:
         self.lessons_dock.show()
