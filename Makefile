@@ -29,6 +29,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/engine.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/gui.py
+	$(BIN)/python benchmarks/landscape.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import time
 
+import nnviz  # noqa: F401 -- first, so that NumPy's BLAS gets the app's thread setting
 import numpy as np
 
 from nnviz.core import datasets, landscape
