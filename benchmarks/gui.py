@@ -154,7 +154,7 @@ def main() -> None:
         base = headless(t, min(args.seconds, 5.0))
         fps, p99, gui = windowed(t, args.seconds)
         print(CASES[name], flush=True)
-        print(f"fps={fps:.1f} frame_p99_ms={p99:.1f} gui_epochs_per_s={gui:.0f} "
+        print(f"case={name} fps={fps:.1f} frame_p99_ms={p99:.1f} gui_epochs_per_s={gui:.0f} "
               f"headless_epochs_per_s={base:.0f} ratio={gui / base:.2f}", flush=True)
 
 
