@@ -42,6 +42,7 @@ from nnviz.gui import jobs, theme
 from nnviz.gui.boundary_view import BoundaryView
 from nnviz.gui.controls import DEFAULT_SPEED, SPEEDS, ControlsPanel
 from nnviz.gui.diagram_view import HELP as DIAGRAM_HELP
+from nnviz.gui.diagram_view import MODES as DIAGRAM_MODES
 from nnviz.gui.diagram_view import DiagramView
 from nnviz.gui.dialogs import Dialogs
 from nnviz.gui.file_actions import FileActions
@@ -123,6 +124,8 @@ class MainWindow(QMainWindow):
         self.loss_view.set_log_scale(self.store.bool_value("view/log_scale", True))
         self.diagram.set_show_unit_maps(self.store.bool_value("view/unit_maps", True))
         self.unit_maps_action.setChecked(self.diagram.show_unit_maps)
+        self.diagram.set_mode(self.store.choice_value("view/diagram_mode", DIAGRAM_MODES, DIAGRAM_MODES[0]))
+        self.diagram.animate_action.setChecked(self.store.bool_value("view/animate_steps", False))
         self.diagram.attach(self.worker.set_diagram_needs)  # snapshots carry what the diagram shows
         # Docked before the saved layout is restored, so the layout can place them.
         self.learning = LearningPanels(self.model, self.add_panel, self.diagram, self.loss_view)
@@ -858,6 +861,8 @@ class MainWindow(QMainWindow):
         self.store.save_setup(self.session.setup)
         self.store.set_value("view/log_scale", self.loss_view.log_scale)
         self.store.set_value("view/unit_maps", self.diagram.show_unit_maps)
+        self.store.set_value("view/diagram_mode", self.diagram.mode)
+        self.store.set_value("view/animate_steps", self.diagram.animate_steps)
         self.store.sync()
 
     def shutdown(self, timeout: float = 1.0) -> None:

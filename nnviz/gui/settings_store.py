@@ -58,6 +58,11 @@ class SettingsStore:
             return value.lower() in ("1", "true", "yes")
         return bool(value)
 
+    def choice_value(self, key: str, choices: tuple[str, ...], default: str) -> str:
+        """A saved name, if it is still one of ``choices`` (a settings file may be old or edited)."""
+        value = self.qsettings.value(key, default)
+        return value if value in choices else default
+
     def set_value(self, key: str, value) -> None:
         self.qsettings.setValue(key, value)
 

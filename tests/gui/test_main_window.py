@@ -178,6 +178,8 @@ def test_geometry_and_settings_persist(qtbot, store, dialogs):
     first.controls.lr.setValue(0.5)
     first.controls.set_speed_index(3)
     first.log_scale_action.trigger()
+    first.diagram.mode_actions["gradients"].trigger()  # View > Diagram: Gradients
+    first.diagram.animate_action.trigger()  # and each Step animated
     first.close_without_asking()
     qtbot.waitUntil(first.threads_stopped, timeout=2000)
     second = MainWindow(store=store, dialogs=dialogs)
@@ -189,6 +191,8 @@ def test_geometry_and_settings_persist(qtbot, store, dialogs):
         assert second.controls.lr.value() == 0.5
         assert second.controls.speed.value() == 3
         assert not second.loss_view.log_scale
+        assert second.diagram.mode == "gradients" and second.diagram.mode_actions["gradients"].isChecked()
+        assert second.diagram.animate_steps and second.diagram.animate_action.isChecked()
     finally:
         second.close_without_asking()
         qtbot.waitUntil(second.threads_stopped, timeout=2000)
