@@ -8,7 +8,7 @@ and writes are atomic.
 from __future__ import annotations
 
 import os
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 
@@ -31,6 +31,9 @@ class FileActions(QObject):
 
     ``images`` maps the PNG export's choices ("window", "boundary"...) to widgets.
     """
+
+    # The session was replaced by a new one or a file (a lesson in progress ends).
+    sigReplaced = Signal()
 
     def __init__(self, model: SessionModel, parent: QWidget, dialogs, store, images: dict[str, QWidget],
                  loss_view) -> None:
@@ -67,6 +70,7 @@ class FileActions(QObject):
     def new(self) -> None:
         if self.maybe_save("Save the network before starting a new one?"):
             self.session.new()
+            self.sigReplaced.emit()
 
     def open(self) -> bool:
         if not self.maybe_save("Save the network before opening another?"):
@@ -85,6 +89,7 @@ class FileActions(QObject):
             self._fail("Cannot open weights file", exc)
             return False
         self.store.add_recent_file(path)
+        self.sigReplaced.emit()
         return True
 
     def save(self) -> bool:

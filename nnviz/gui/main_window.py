@@ -437,6 +437,8 @@ class MainWindow(QMainWindow):
         dock.setWidget(self.lessons)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock, Qt.Orientation.Vertical)
         dock.hide()
+        # A new session or an opened file ends the lesson: its goals were about its own set-up.
+        self.files.sigReplaced.connect(self.lessons.leave)
         # Closing the panel ends the lesson, so no control stays hidden.
         dock.toggleViewAction().toggled.connect(lambda shown: shown or self.lessons.leave())
         toggle = dock.toggleViewAction()

@@ -144,3 +144,29 @@ def test_a_teachers_file_opens_from_the_file_menu_and_a_bad_one_changes_nothing(
     qtbot.waitUntil(lambda: window.lessons.goal_rows[0].ticked)
     QTest.mouseClick(window.lessons.leave_button, Qt.MouseButton.LeftButton)
     assert not window.toolbar.isHidden()
+
+
+def test_file_new_or_open_ends_the_lesson_and_brings_its_controls_back(qtbot, window, tmp_path):
+    # Its goals would otherwise go on ticking on a set-up the lesson never asked for.
+    view = window.lessons
+    hiding = next(i for i, lesson in enumerate(view.lessons) if lesson.hide)
+    window.actions["lessons"].trigger()
+    assert view.open_lesson(hiding)
+    assert window.wait_for_sync()
+    assert view.lesson is not None and not group(window, "Network").isVisibleTo(window)
+    window.dialogs.save_answer = "discard"
+    window.actions["new"].trigger()
+    assert window.wait_for_sync()
+    assert view.lesson is None and view.attempt is None
+    assert group(window, "Network").isVisibleTo(window)
+    # Open: the same, once the file has loaded (a refused file keeps the lesson).
+    assert view.open_lesson(hiding)
+    path = tmp_path / "net.npz"
+    window.files.write(str(path))
+    window.dialogs.paths = [str(tmp_path / "missing.npz")]
+    window.actions["open"].trigger()
+    assert view.lesson is not None
+    window.dialogs.paths = [str(path)]
+    window.actions["open"].trigger()
+    assert window.wait_for_sync()
+    assert view.lesson is None
