@@ -803,7 +803,8 @@ class MainWindow(QMainWindow):
             "  right-click a point: delete it\n  double-click a point (or select it "
             "and press F): give it the next class\n  Delete: delete the selected point\n  Ctrl+Z / Ctrl+Shift+Z "
             "(or Ctrl+Y): undo / redo\n\n"
-            "In the diagram\n  hover a line or unit to see its value; click it to type a new one."))
+            "In the diagram\n  hover a line or unit to see its value; click it to type a new one.\n\n"
+            "In the Hidden space panel\n  P / Shift+P: the next / previous pair of units"))
 
     def _show_about(self) -> None:
         self.dialogs.info(self, "About nnviz", (
