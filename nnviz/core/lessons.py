@@ -468,6 +468,9 @@ def load(path: str | Path, key: str = "") -> Lesson:
     """Read and check a lesson file (``LessonError`` names the file for any problem)."""
     path = Path(path)
     source = str(path)
+    # A FIFO or a device would block the read (in the window, the GUI thread) or never end.
+    if path.exists() and not path.is_file():
+        raise LessonError(source, "file", "not a regular file")
     try:
         with open(path, "rb") as f:
             raw = f.read(MAX_FILE_BYTES + 1)

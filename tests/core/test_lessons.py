@@ -332,3 +332,12 @@ def test_a_lesson_of_three_classes_gets_three_softmax_outputs_unless_it_names_an
 ])
 def test_bad_features_and_classes_are_refused_with_one_line(setup, words):
     assert words in refused(_with_setup(setup))
+
+
+def test_a_folder_or_a_fifo_is_refused_without_reading_it(tmp_path):
+    import os
+    fifo = tmp_path / "lesson.toml"
+    os.mkfifo(fifo)  # reading it would wait for a writer forever
+    for path in (tmp_path, fifo):
+        with pytest.raises(LessonError, match="file: not a regular file"):
+            lessons.load(path)
