@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QVB
 from nnviz.core import activations
 from nnviz.core.network import Network
 from nnviz.gui import theme
-from nnviz.gui.panel import MUTED, Panel, RichText, State
+from nnviz.gui.panel import MUTED, Panel, RichText, State, refill_combo
 
 MAX_DOTS = 4000  # more than this many dots are thinned evenly: the shape is what matters
 SATURATED = 0.1  # f'(z) below this share of its peak counts as saturated
@@ -96,7 +96,6 @@ class ActivationView(Panel):
         layout.addLayout(top)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.summary)
-        self._names: list[str] = []
         self._curve_key: tuple | None = None
         self.saturated_share = float("nan")
 
@@ -112,10 +111,7 @@ class ActivationView(Panel):
     def refresh(self, state: State) -> None:
         net, data = state.network, state.data
         names = layer_names(net)
-        if names != self._names:
-            self._names = names
-            self.layer_combo.clear()
-            self.layer_combo.addItems(names)
+        refill_combo(self.layer_combo, names)
         self.layer = min(self.layer, len(names) - 1)
         self.layer_combo.setCurrentIndex(self.layer)
         last = self.layer == len(net.W) - 1

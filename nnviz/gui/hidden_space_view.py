@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBox
 from nnviz.core import hidden_space
 from nnviz.core.hidden_space import HiddenSpace, Projection
 from nnviz.gui import class_colours, jobs, theme
-from nnviz.gui.panel import MUTED, Panel, RichText, State, fix_size
+from nnviz.gui.panel import MUTED, Panel, RichText, State, fix_size, refill_combo
 
 CAPTION = (
     "Each dot is a data point, placed where this layer sends it. "
@@ -149,7 +149,6 @@ class HiddenSpaceView(Panel):
         self._job_data = None
         self._waiting: State | None = None
         self._range: tuple | None = None
-        self._names: list[str] = []
 
         self.caption = RichText(lines=6)
         self.caption.setText(f"<span style='color:{MUTED}'>{CAPTION}</span>")
@@ -262,10 +261,7 @@ class HiddenSpaceView(Panel):
     # -- computing ------------------------------------------------------------------------
     def refresh(self, state: State) -> None:
         names = hidden_space.layer_names(state.network)
-        if names != self._names:
-            self._names = names
-            self.layer_combo.clear()
-            self.layer_combo.addItems(names)
+        if refill_combo(self.layer_combo, names):
             self.layer = min(self.layer, len(names) - 1)
         self.layer_combo.setCurrentIndex(self.layer)
         self._update_controls(state)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAbstractTextDocumentLayout, QColor, QPainter, QPalette, QTextDocument
-from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QComboBox, QFrame, QLabel, QSizePolicy, QWidget
 
 from nnviz.core.datasets import Dataset
 from nnviz.core.network import Network
@@ -43,6 +43,19 @@ NEGATIVE = QColor(theme.ORANGE)
 # Runs in comparisons: the rest of the Okabe-Ito set, then darker tones.
 RUN_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#222222", "#999999")
 MUTED = theme.MUTED
+
+
+def refill_combo(combo: QComboBox, names: list[str]) -> bool:
+    """Give ``combo`` the items ``names`` when they differ from its own; True if it changed.
+
+    Refilled only on a change: clearing a combo box every frame would lose the
+    user's open popup and fire its selection signals for nothing.
+    """
+    if [combo.itemText(i) for i in range(combo.count())] == list(names):
+        return False
+    combo.clear()
+    combo.addItems(names)
+    return True
 
 
 def fix_size(label: QLabel, *widest: str) -> None:

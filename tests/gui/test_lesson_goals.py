@@ -58,6 +58,13 @@ def play_until(qtbot, window, condition) -> None:
     assert window.wait_for_sync()
 
 
+def deepen_the_network(window) -> None:
+    """What the spiral lessons ask for: two hidden layers of 16 tanh units, Adam at 0.03."""
+    window.session.change_model(replace(window.setup.model, hidden=(16, 16), activation="tanh"))
+    window.session.change_settings(replace(window.setup.settings, lr=0.03, optimizer="adam"))
+    assert window.wait_for_sync()
+
+
 def run_number(window) -> int:
     return window.session.run
 
@@ -161,9 +168,7 @@ def test_the_spiral_reaches_95_percent_on_the_test_points_with_two_layers(qtbot,
     lesson, frames = open_lesson(window, "08-the-spiral-needs-depth")
     play_until(qtbot, window, lambda: window.latest.epoch >= 300)
     assert not any(frames.rows[-1][1])  # 4 sigmoid units: far from 95%
-    window.session.change_model(replace(window.setup.model, hidden=(16, 16), activation="tanh"))
-    window.session.change_settings(replace(window.setup.settings, lr=0.03, optimizer="adam"))
-    assert window.wait_for_sync()
+    deepen_the_network(window)
     play_until(qtbot, window, lambda: frames.ticked(1))
     frames.assert_ticks_first_when(0, lambda s: len(s.network.layers) - 2 >= 2)
     frames.assert_ticks_first_when(1, lambda s: s.test_accuracy >= 0.95)
@@ -233,9 +238,7 @@ def test_three_spiral_arms_reach_90_percent_on_the_test_points_with_softmax(qtbo
     assert window.setup.model.output_activation == "softmax" and window.latest.network.layers[-1] == 3
     play_until(qtbot, window, lambda: window.latest.epoch >= 300)
     assert not any(frames.rows[-1][1])  # 4 sigmoid units: far from 90%
-    window.session.change_model(replace(window.setup.model, hidden=(16, 16), activation="tanh"))
-    window.session.change_settings(replace(window.setup.settings, lr=0.03, optimizer="adam"))
-    assert window.wait_for_sync()
+    deepen_the_network(window)
     play_until(qtbot, window, lambda: frames.ticked(1))
     frames.assert_ticks_first_when(0, lambda s: len(s.network.layers) - 2 >= 2)
     frames.assert_ticks_first_when(1, lambda s: s.test_accuracy >= 0.9)
