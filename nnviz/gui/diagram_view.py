@@ -249,8 +249,11 @@ class DiagramView(QWidget):
                 and (self.extras is None or self.extras.gradient is None)):
             self._compute_past(shown)
 
-    def show_state(self, shown: Shown) -> None:
-        """Draw what the session shows: a live snapshot (with what it carries) or a past epoch."""
+    def show_state(self, shown: Shown, draw: bool = True) -> None:
+        """Draw what the session shows: a live snapshot (with what it carries) or a past epoch.
+
+        With ``draw`` False the state is kept but not painted until the next repaint.
+        """
         self._shown = shown
         snap = shown.snapshot
         if snap is not None and snap.diagram is not None and snap.diagram.bounds is not None:
@@ -261,22 +264,26 @@ class DiagramView(QWidget):
         if (extras is not None and self.animate_steps and not snap.running and self._can_animate(shown)):
             self._start_animation(shown.network, extras, shown.epoch)
         else:
-            self.set_network(shown.network, extras, shown.epoch)
+            self.set_network(shown.network, extras, shown.epoch, draw)
         if shown.past and self.needs().gradients:
             self._compute_past(shown)
 
-    def set_network(self, network: Network, extras: DiagramExtras | None = None, epoch: int | None = None) -> None:
+    def set_network(self, network: Network, extras: DiagramExtras | None = None, epoch: int | None = None,
+                    draw: bool = True) -> None:
         """Draw ``network`` (a snapshot's copy; only read), with its gradients and maps if given."""
+        if self.network is None or network.features != self.network.features:
+            self._input_maps = None  # they depend on the inputs only, not on the weights
         self.network = network
         self.extras = extras
         self.epoch = epoch
         self._paths = []
-        self._maps = self._input_maps = None
+        self._maps = None
         if self.hovered is not None and not self._exists(self.hovered):
             # The mouse rests where a unit or line of the previous network was.
             self.hovered = None
             QToolTip.hideText()
-        self.update()
+        if draw:
+            self.update()
         if self.hovered is not None and self._hover_global is not None:
             QToolTip.showText(self._hover_global, self._describe(self.hovered), self)
 

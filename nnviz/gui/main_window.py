@@ -38,7 +38,7 @@ from nnviz.core.errors import NnvizError
 from nnviz.core.plane import PlaneSampler
 from nnviz.core.setup import DataSpec
 from nnviz.core.session import COORDINATE_LIMIT, DataChange, FileState, RunStart, Shown
-from nnviz.gui import jobs, theme
+from nnviz.gui import jobs, theme, view_turns
 from nnviz.gui.boundary_view import BoundaryView
 from nnviz.gui.controls import DEFAULT_SPEED, SPEEDS, ControlsPanel
 from nnviz.gui.diagram_view import HELP as DIAGRAM_HELP
@@ -104,6 +104,11 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._sampler = PlaneSampler()
         self._fed: Shown | None = None  # what the visible panels were last given
+        # Training flat out, the loss curve and the diagram redraw on alternate frames.
+        self._view_turns = view_turns.ViewTurns()
+        self._turn = view_turns.BOTH
+        self._catch_up = QTimer(self, singleShot=True, interval=int(view_turns.CATCH_UP * 1000))
+        self._catch_up.timeout.connect(self._draw_skipped)
         self.undo_stack = QUndoStack(self)
 
         self.boundary = BoundaryView()
@@ -536,13 +541,17 @@ class MainWindow(QMainWindow):
         # points, and a view that grew under the mouse would send the next click elsewhere.
 
     def _on_frame(self, snap) -> None:
+        self._turn = self._view_turns.frame(snap.running)
         if len(snap.losses):
             self.loss_view.add(snap.first_epoch, snap.losses, snap.test_losses)
         elif self.loss_view.history.empty and math.isfinite(snap.weights_loss):
             # Nothing trained yet in this run (a network just opened, a reset): the loss of its
             # weights is the loss its next epoch will start from, so the curve starts there.
             self.loss_view.add(snap.epoch, np.array([snap.weights_loss]), None)
-        self.loss_view.redraw()
+        if view_turns.LOSS in self._turn:
+            self.loss_view.redraw()
+        else:
+            self._catch_up.start()
         if snap.message != self._last_message:
             self._last_message = snap.message
             self.message_label.setText(snap.message or "")
@@ -559,7 +568,12 @@ class MainWindow(QMainWindow):
         if image is not None:
             self.boundary.set_image(image, bounds, shown.network.regression)
             self.diagram.set_plane(bounds)
-        self.diagram.show_state(shown)
+        # Only the frame's own update takes its turn; anything else is drawn at once.
+        turn, self._turn = self._turn, view_turns.BOTH
+        draw = shown.snapshot is None or view_turns.DIAGRAM in turn
+        self.diagram.show_state(shown, draw=draw)
+        if not draw:
+            self._catch_up.start()
         self.loss_view.set_marker(shown.epoch if shown.past else None)
         self._show_click(shown.network)
         if snap is not None:
@@ -575,6 +589,11 @@ class MainWindow(QMainWindow):
             for dock, widget in self.panels:
                 if dock.isVisible():
                     self._feed_panel(widget, shown)
+
+    def _draw_skipped(self) -> None:
+        """Frames have stopped coming quickly: draw what the last ones left to the other view."""
+        self.loss_view.redraw()
+        self.diagram.update()
 
     def _same_as_fed(self, shown: Shown) -> bool:
         fed = self._fed
