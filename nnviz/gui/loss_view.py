@@ -255,12 +255,15 @@ class LossView(pg.PlotWidget):
         else:
             (start, stop), _ = vb.viewRange()
         drawn = []
+        # A minimum and a maximum per pixel column: every spike shows, and no point is drawn
+        # over another (this is redrawn 30 times a second while training).
+        points = max(2 * int(vb.width()), 200)
         curves = ((self.train_curve, "train", True), (self.test_curve, "test", record.has_test))
         for curve, which, shown in curves:
             if not shown or record.empty:
                 curve.setData([], [])
                 continue
-            x, y = record.series(which, start, stop)
+            x, y = record.series(which, start, stop, max_points=points)
             np.maximum(y, FLOOR, out=y, where=~np.isnan(y))
             curve.setData(x, y, connect="finite")
             drawn.append(y)

@@ -26,6 +26,22 @@ def test_millions_of_epochs_draw_a_few_thousand_points(qtbot):
     assert view.history.nbytes <= 3 * 1024 * 1024  # whatever the run's length
 
 
+def test_the_curve_has_about_two_points_per_pixel_column(qtbot):
+    # More would be drawn over each other at every frame; fewer would lose the spikes.
+    view = LossView()
+    qtbot.addWidget(view)
+    view.resize(600, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    losses = np.geomspace(0.25, 1e-3, 50_000) * (1 + 0.2 * (np.arange(50_000) % 97 == 0))
+    view.add(0, losses, None)
+    view.redraw()
+    x, y = view.train_curve.getData()
+    columns = view.getPlotItem().getViewBox().width()
+    assert 0.5 * columns <= len(x) <= 2 * columns + 4
+    assert math.isclose(10 ** y.max(), losses.max()) and math.isclose(10 ** y.min(), losses.min())
+
+
 def test_zooming_in_shows_every_epoch(qtbot):
     view = LossView()
     qtbot.addWidget(view)
