@@ -47,7 +47,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QEvent, QLineF, QObject, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QBrush, QColor, QFont, QFontMetricsF, QImage, QKeySequence, QPainter, QPen
+from PySide6.QtGui import (QAction, QActionGroup, QBrush, QColor, QFont, QFontMetricsF, QImage, QKeySequence, QPainter,
+                           QPen, QPixmap)
 from PySide6.QtWidgets import QApplication, QSizePolicy, QToolTip, QWidget
 
 from nnviz.core import features
@@ -212,6 +213,8 @@ class DiagramView(QWidget):
         self._input_maps: list[QImage] | None = None  # per input feature
         self._chips: list[tuple[str, QRectF]] = []  # every feature's name above the units, and where
         self._input_labels: list[QRectF] = []  # where each input unit's name is written
+        self._text_key: tuple | None = None  # what the text layer shows
+        self._text = QPixmap()
         self._lut = np.asarray(theme.probability_colormap().getLookupTable(nPts=256, alpha=False), np.uint8)
         self._send_needs = None
         self._needs_sent: DiagramNeeds | None = None
@@ -525,8 +528,36 @@ class DiagramView(QWidget):
             p.setPen(QPen(QColor(theme.INK), float(self.edge_widths()[e]) + 2.5))
             p.drawLine(QPointF(*a), QPointF(*b))
         self._paint_nodes(p)
-        self._paint_labels(p)
-        self._paint_chips(p)
+        p.drawPixmap(0, 0, self._text_layer())
+
+    def _text_layer(self) -> QPixmap:
+        """Every word on the diagram, drawn again only when one of them (or where it goes) changes.
+
+        Text is the slowest thing Qt draws here, and while training the
+        diagram is redrawn 30 times a second with the same words.
+        """
+        net = self.network
+        dpr = self.devicePixelRatioF()
+        n_layers = len(net.layers)
+        names = tuple(unit_name(0, u, n_layers, net) for u in range(net.layers[0])) \
+            + tuple(unit_name(n_layers - 1, u, n_layers, net) for u in range(net.layers[-1]))
+        feature = self.hovered if self.hovered and self.hovered[0] == "feature" else None
+        key = (self._layout_key, dpr, self.radius, self._title(), self._legend(), names, net.features,
+               net.activation, net.output_activation, feature, self.font().key())
+        if key != self._text_key:
+            layer = QPixmap(max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr)))
+            layer.setDevicePixelRatio(dpr)
+            layer.fill(Qt.GlobalColor.transparent)
+            q = QPainter(layer)
+            try:
+                q.setRenderHint(QPainter.RenderHint.Antialiasing)
+                self._paint_unit_names(q)
+                self._paint_labels(q)
+                self._paint_chips(q)
+            finally:
+                q.end()
+            self._text_key, self._text = key, layer
+        return self._text
 
     def _paint_chips(self, p: QPainter) -> None:
         """Every feature's name: filled when the network has it as an input, faint when not."""
@@ -589,8 +620,7 @@ class DiagramView(QWidget):
         return [QBrush(QColor(*(int(c) for c in self._lut[i]))) for i in index.tolist()]
 
     def _paint_nodes(self, p: QPainter) -> None:
-        net, r = self.network, self.radius
-        n_layers = len(net.layers)
+        r = self.radius
         outline = QPen(QColor(theme.INK), 1.2 if r > 4 else 0.6)
         brushes = self._unit_brushes()
         for k, pts in enumerate(self.nodes):
@@ -609,7 +639,11 @@ class DiagramView(QWidget):
                     target = QRectF(x - half, y - half, 2 * half, 2 * half)
                     p.drawImage(target, img)
                     p.drawRect(target)
-        # Names of the inputs and the output beside their units.
+
+    def _paint_unit_names(self, p: QPainter) -> None:
+        """Names of the inputs and the outputs beside their units."""
+        net, r = self.network, self.radius
+        n_layers = len(net.layers)
         p.setPen(QColor(theme.INK))
         font = QFont(self.font())
         font.setPointSizeF(max(8.0, min(11.0, r * 0.9)))

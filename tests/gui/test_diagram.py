@@ -326,3 +326,26 @@ def test_a_softmax_network_with_feature_inputs_is_drawn_in_every_mode(qtbot):
     view.set_mode(GRADIENTS)
     assert_drawn_by(view, gradient)
     assert [len(v) for v in view.unit_values()] == [6, 3]
+
+
+def test_the_words_are_drawn_again_only_when_they_change(qtbot, window):
+    # While training, the diagram is redrawn 30 times a second with the same words.
+    diagram = window.diagram
+    written, paints = [], []
+    labels, paint = diagram._paint_labels, diagram.paintEvent
+    diagram._paint_labels = lambda p: (written.append(True), labels(p))
+    diagram.paintEvent = lambda event: (paints.append(True), paint(event))
+    window.set_playing(True)
+    qtbot.waitUntil(lambda: len(paints) >= 10, timeout=10000)
+    window.set_playing(False)
+    assert window.wait_for_sync()
+    assert len(written) <= 1 < len(paints)  # at most once, when the title said "paused"
+    before = len(written)
+    qtbot.keyClick(window, "g")  # gradients: another title and caption
+    qtbot.waitUntil(lambda: diagram.shown_mode() == "gradients", timeout=5000)
+    diagram.repaint()
+    assert len(written) > before and diagram._title().endswith("gradients")
+    after = len(written)
+    diagram.repaint()
+    diagram.repaint()
+    assert len(written) == after
