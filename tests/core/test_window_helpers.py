@@ -30,6 +30,25 @@ def test_the_plane_image_equals_the_networks_predictions(activation, output, los
     assert plane_points(bounds, 32)[0, 1] < plane_points(bounds, 32)[-1, 1]
 
 
+@pytest.mark.parametrize("model", [
+    dict(hidden=(6, 4), activation="relu", output_activation="softmax", loss="ce", outputs=3),
+    dict(hidden=(), activation="sigmoid", output_activation="softmax", loss="ce", outputs=4),
+    dict(hidden=(8,), activation="tanh", output_activation="sigmoid", loss="mse", features=("x1", "x2", "x1^2", "sin(x2)")),
+    dict(hidden=(5,), activation="sigmoid", output_activation="linear", loss="mse", task="regression"),
+])
+def test_the_plane_image_of_any_output_equals_the_networks_predictions(model):
+    outputs = model.pop("outputs", 1)
+    net = ModelSpec(init="xavier", classes=max(outputs, 2), **model).build()
+    net.params[:] = np.random.default_rng(3).normal(0, 1.5, len(net.params))
+    bounds = (-2.0, 3.0, -1.5, 3.5)
+    sampler = PlaneSampler(24)
+    image = sampler.image(net, bounds)
+    shape = (24, 24) if outputs == 1 else (24, 24, outputs)
+    assert image.dtype == np.float32 and image.shape == shape
+    expected = net.predict(plane_points(bounds, 24)).reshape(shape)
+    np.testing.assert_allclose(image, expected, rtol=2e-5, atol=2e-6)
+
+
 def test_bounds_are_square_with_a_margin_and_only_grow():
     data = datasets.xor()
     b = square_bounds(data)
@@ -103,3 +122,25 @@ def test_the_plane_image_stays_within_the_colour_scale_for_any_output():
     net.params[:] = 1e18
     image = PlaneSampler(16).image(net, square_bounds(datasets.xor()))
     assert image.dtype == np.float32 and image.min() >= 0.0 and image.max() <= 1.0
+
+
+def test_coloured_unit_maps_are_each_units_output_through_the_palette():
+    from nnviz.core.unit_maps import coloured_unit_maps, unit_maps
+
+    net = ModelSpec(hidden=(3, 2), activation="relu", init="xavier").build()
+    net.params[:] = np.random.default_rng(5).normal(0, 1, len(net.params))
+    bounds = (-1.0, 2.0, -1.0, 2.0)
+    palette = np.stack([np.arange(256), 255 - np.arange(256), np.arange(256) // 2], axis=1).astype(np.uint8)
+    pixels = coloured_unit_maps(net, bounds, palette, 12)
+    grids = unit_maps(net, bounds, 12)
+    assert [p.shape for p in pixels] == [(3, 12, 12, 4), (2, 12, 12, 4), (1, 12, 12, 4)]
+    for k, (layer, grid) in enumerate(zip(pixels, grids)):
+        assert layer.flags["C_CONTIGUOUS"] and layer.dtype == np.uint8
+        if k < 2:  # ReLU: symmetric about 0, scaled by the layer's largest output
+            top = np.abs(grid).max()
+            index = np.clip((grid + top) / (2 * top) * 255, 0, 255).astype(np.uint8)
+        else:  # the sigmoid output: 0 to 1
+            index = np.clip(grid * 255, 0, 255).astype(np.uint8)
+        # Blue, green, red, opaque; an image's row 0 is the top of the plane.
+        expected = np.concatenate([palette[index][..., ::-1], np.full(index.shape + (1,), 255, np.uint8)], axis=-1)
+        np.testing.assert_array_equal(layer, expected[:, ::-1, :, :])
