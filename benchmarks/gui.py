@@ -1,9 +1,10 @@
 """Frame rate of the real main window while it trains as fast as it can, beside the headless engine.
 
-For each case the same task is first trained headless (the core's Trainer,
-no window) and then in the real ``MainWindow`` with every view live, for the
-same number of seconds, in this one process.  A frame is a repaint of the
-decision boundary (it changes every update).  Each case prints one line::
+For each case the same task is trained in the real ``MainWindow`` with every
+view live and headless (the core's Trainer, no window), in this one process,
+in turns of a couple of seconds each (the machine's speed drifts; turns see
+the same drift).  A frame is a repaint of the decision boundary (it changes
+every update).  Each case prints one line::
 
     fps=<f> frame_p99_ms=<f> gui_epochs_per_s=<f> headless_epochs_per_s=<f> ratio=<f>
 
@@ -16,7 +17,7 @@ together; ``panels`` runs each of them in turn).  Targets: fps >= 55 and
 frame_p99_ms <= 33 with one panel open, fps >= 40 with all of them.
 
     QT_QPA_PLATFORM=offscreen python benchmarks/gui.py [--seconds 10]
-        [--case xor|spiral|both|panels|xor+<panel>] [--rounds N] [--switch-interval S] [--chunk-ms MS]
+        [--case xor|spiral|both|panels|xor+<panel>] [--segment S] [--switch-interval S] [--chunk-ms MS]
 """
 
 from __future__ import annotations
@@ -59,22 +60,42 @@ def task(name: str) -> Task:
     return Task(Setup(ModelSpec(hidden=(8, 8)), DataSpec("spiral", n=400, noise=0.1)))
 
 
-def headless(t: Task, seconds: float) -> float:
-    from nnviz.core.trainer import Trainer
+class HeadlessTrainer:
+    """The same task trained by the core's Trainer alone, in this thread, a few seconds at a time."""
 
-    network, data, settings = t.build()
-    trainer = Trainer(network, data, settings)
-    trainer.run(100)  # warm up
-    chunk, start, done = 100, time.perf_counter(), 0
-    while (elapsed := time.perf_counter() - start) < seconds:
-        trainer.run(chunk)
-        done += chunk
-        # Chunks of about 5 ms, like the window's worker: the same per-call overhead.
-        chunk = max(1, int(done / max(elapsed, 1e-3) * 0.005))
-    return done / (time.perf_counter() - start)
+    def __init__(self, t: Task) -> None:
+        from nnviz.core.trainer import Trainer
+
+        network, data, settings = t.build()
+        self.trainer = Trainer(network, data, settings)
+        self.trainer.run(100)  # warm up
+        self.epochs, self.seconds = 0, 0.0
+        self._chunk = 100
+
+    def train(self, seconds: float) -> None:
+        start, done = time.perf_counter(), 0
+        while (elapsed := time.perf_counter() - start) < seconds:
+            self.trainer.run(self._chunk)
+            done += self._chunk
+            # Chunks of about 5 ms, like the window's worker: the same per-call overhead.
+            self._chunk = max(1, int(done / max(elapsed, 1e-3) * 0.005))
+        self.epochs += done
+        self.seconds += time.perf_counter() - start
+
+    @property
+    def epochs_per_s(self) -> float:
+        return self.epochs / self.seconds
 
 
-def windowed(t: Task, seconds: float) -> tuple[float, float, float]:
+def measure(t: Task, seconds: float, segment: float) -> tuple[float, float, float, float]:
+    """fps, p99 frame interval (ms), epochs/s in the window and epochs/s headless.
+
+    The machine's own speed drifts by 10-20% within seconds (seen on these
+    shared machines), so the two are measured in turns: ``segment`` seconds
+    of training in the window, then as long headless while the window is
+    paused, and so on for ``seconds`` of window time.  Each speed is the
+    total of its turns.
+    """
     from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -97,46 +118,57 @@ def windowed(t: Task, seconds: float) -> tuple[float, float, float]:
             window.addDockWidget(area, dock, Qt.Orientation.Vertical)
         dock.show()
     window.wait_for_sync()
+    baseline = HeadlessTrainer(t)
 
     frames: list[float] = []
+    intervals: list[float] = []
+    turns = {"left": max(1, round(seconds / segment)), "epochs": 0, "seconds": 0.0}
 
     class PaintCounter(QObject):
         def eventFilter(self, obj, event):
-            if event.type() == QEvent.Type.Paint:
+            if event.type() == QEvent.Type.Paint and "start" in turns:
                 frames.append(time.perf_counter())
             return False
 
     counter = PaintCounter()
     window.boundary.viewport().installEventFilter(counter)
-    epochs = {}
 
-    def start() -> None:
-        epochs["start"] = (time.perf_counter(), window.latest.epoch)
+    def play() -> None:
+        turns["start"] = (time.perf_counter(), window.latest.epoch)
         frames.clear()
         window.set_playing(True)
-        QTimer.singleShot(int(seconds * 1000), stop)
+        QTimer.singleShot(int(segment * 1000), pause)
 
-    def stop() -> None:
-        epochs["stop"] = (time.perf_counter(), window.latest.epoch)
+    def pause() -> None:
+        t0, e0 = turns.pop("start")
+        turns["seconds"] += time.perf_counter() - t0
+        turns["epochs"] += window.latest.epoch - e0
+        intervals.extend(np.diff(frames) * 1000)
+        turns["frames"] = turns.get("frames", 0) + len(frames)
         window.set_playing(False)
-        window.close_without_asking()  # closes once the training thread has ended
-        app.exit(0)  # quit() would close the window too, asking to save first
+        window.wait_for_sync()
+        turns["left"] -= 1
+        baseline.train(segment)  # the window is paused: nothing else runs
+        if turns["left"] > 0:
+            QTimer.singleShot(100, play)
+        else:
+            window.close_without_asking()  # closes once the training thread has ended
+            app.exit(0)  # quit() would close the window too, asking to save first
 
-    QTimer.singleShot(500, start)  # let the window settle first
+    QTimer.singleShot(500, play)  # let the window settle first
     app.exec()
     window.shutdown()  # the event loop has ended: wait for the training thread before the next case
     window.boundary.viewport().removeEventFilter(counter)
-    (t0, e0), (t1, e1) = epochs["start"], epochs["stop"]
-    intervals = np.diff(frames) * 1000
-    p99 = float(np.percentile(intervals, 99)) if len(intervals) else float("inf")
-    return len(frames) / (t1 - t0), p99, (e1 - e0) / (t1 - t0)
+    p99 = float(np.percentile(intervals, 99)) if intervals else float("inf")
+    fps = turns["frames"] / turns["seconds"]
+    return fps, p99, turns["epochs"] / turns["seconds"], baseline.epochs_per_s
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--rounds", type=int, default=1,
-                        help="headless and window runs, alternated; the median round is reported")
+    parser.add_argument("--segment", type=float, default=2.0,
+                        help="seconds of each turn: window, then headless, and again")
     parser.add_argument("--case", choices=("both", "panels", *CASES), default="both")
     parser.add_argument("--switch-interval", type=float, help="override the worker's training switch interval")
     parser.add_argument("--chunk-ms", type=float, help="override the worker's chunk length")
@@ -153,21 +185,10 @@ def main() -> None:
     names = groups.get(args.case, [args.case])
     for name in names:
         t = task(name)
-        rounds = []
-        for _ in range(args.rounds):
-            # The machine's own speed drifts by 10-20% within minutes (seen on these shared
-            # machines), so each window run is compared with a headless run just before it.
-            base = headless(t, min(args.seconds, 5.0))
-            fps, p99, gui = windowed(t, args.seconds)
-            rounds.append((gui / base, fps, p99, gui, base))
-            if args.rounds > 1:
-                print(f"  round: fps={fps:.1f} frame_p99_ms={p99:.1f} gui_epochs_per_s={gui:.0f} "
-                      f"headless_epochs_per_s={base:.0f} ratio={gui / base:.2f}", flush=True)
-        # The median round by ratio, whole: its numbers belong together.
-        ratio, fps, p99, gui, base = sorted(rounds)[len(rounds) // 2]
-        print(CASES[name] + (f" (median of {args.rounds} rounds)" if args.rounds > 1 else ""), flush=True)
+        fps, p99, gui, base = measure(t, args.seconds, args.segment)
+        print(CASES[name], flush=True)
         print(f"case={name} fps={fps:.1f} frame_p99_ms={p99:.1f} gui_epochs_per_s={gui:.0f} "
-              f"headless_epochs_per_s={base:.0f} ratio={ratio:.2f}", flush=True)
+              f"headless_epochs_per_s={base:.0f} ratio={gui / base:.2f}", flush=True)
 
 
 if __name__ == "__main__":
