@@ -97,6 +97,9 @@ class EpochAxis(pg.AxisItem):
         return [epoch_text(v * scale) for v in values]
 
 
+LEFT_AXIS_WIDTH = 72  # pixels
+
+
 class LossView(pg.PlotWidget):
     sigLogScaleChanged = Signal(bool)
 
@@ -116,6 +119,9 @@ class LossView(pg.PlotWidget):
         # SI prefixes turn a log axis into nonsense ("10² (x0.001)").
         for name in ("left", "bottom"):
             plot.getAxis(name).enableAutoSIPrefix(False)
+        # A fixed width, room for "1e-300": an axis as wide as its labels changes width as the loss
+        # falls through the decades, and every change lays the plot out and paints it once more.
+        plot.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
         plot.setMenuEnabled(False)
         plot.hideButtons()
         # Width-1 pens and no symbols: the cheap path of PlotCurveItem.
@@ -244,8 +250,11 @@ class LossView(pg.PlotWidget):
         new = (self.offset, xmax, ymin, ymax)
         if new != self._range:
             self._range = new
-            self.getPlotItem().getViewBox().setRange(xRange=(self.offset, xmax), yRange=(ymin, ymax),
-                                                     padding=0)
+            vb = self.getPlotItem().getViewBox()
+            vb.setRange(xRange=(self.offset, xmax), yRange=(ymin, ymax), padding=0)
+            # Now, not when the frame is painted: there the new range moves every item, and
+            # that asks for a second full repaint of the plot just after the frame.
+            vb.updateMatrix()
 
     def redraw(self) -> None:
         record = self.history

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 
 from nnviz.gui.loss_view import LogAxis, LossView, epoch_text
 
@@ -162,3 +162,36 @@ def test_a_loss_near_the_largest_float_still_gets_a_finite_range_on_either_scale
         (x0, x1), (y0, y1) = view.getPlotItem().getViewBox().viewRange()
         assert all(math.isfinite(v) for v in (x0, x1, y0, y1))
         assert y1 > y0
+
+
+def test_a_new_range_is_painted_in_one_repaint(qtbot):
+    # A second repaint just after each frame would cost the window (and training) a frame's time.
+    view = LossView()
+    qtbot.addWidget(view)
+    view.resize(500, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    paints = []
+
+    class Counter(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint:
+                paints.append(obj)
+            return False
+
+    counter = Counter()
+    view.viewport().installEventFilter(counter)
+    losses = np.geomspace(0.3, 1e-4, 4500)
+    view.add(0, losses[:500], None)  # the first losses also bring the legend and the axes' widths
+    view.redraw()
+    qtbot.wait(200)
+    for step in range(1, 9):  # each adds epochs past the x range and losses below the y range
+        chunk = losses[step * 500:(step + 1) * 500]
+        before = view._range
+        view.add(view.end_epoch, chunk, None)
+        view.redraw()
+        assert view._range != before
+        paints.clear()
+        qtbot.waitUntil(lambda: len(paints) >= 1, timeout=2000)
+        qtbot.wait(60)  # time for a second repaint, if the first asked for one
+        assert len(paints) == 1, step
