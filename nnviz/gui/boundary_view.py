@@ -493,6 +493,13 @@ class BoundaryView(pg.PlotWidget):
             self.legend.addItem(self._value_sample, "point: colour = its target")
         if has_test:
             self.legend.addItem(self._test_sample if classes else self._value_test_sample, "test split")
+        # The legend lies on the plane, so each new image exposes it: cached, Qt copies it instead
+        # of calling a Python paint() for its box and for each of its entries at every frame.
+        items = [self.legend]
+        while items:
+            item = items.pop()
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            items.extend(item.childItems())
 
     @property
     def legend_names(self) -> list[str]:

@@ -42,6 +42,7 @@ dozen ``drawLines`` calls, whatever the size of the network.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -144,6 +145,16 @@ def _feature_tip(name: str, on: bool, inputs: int) -> str:
     if inputs == 1:
         return f"input {label}: the network's only input (one must stay on)"
     return f"input {label}: inside, its value over the plane\nclick to turn it off (resets the weights)"
+
+
+@functools.lru_cache(maxsize=1024)
+def _tint_brush(hex_colour: str, level: int) -> QBrush:
+    return QBrush(_mix(hex_colour, level / 255))
+
+
+def _unit_brush(hex_colour: str, amount: float) -> QBrush:
+    """A unit's fill: ``_mix`` in 256 steps, each made once (units are filled at every frame)."""
+    return _tint_brush(hex_colour, 255 if math.isnan(amount) else round(min(max(amount, 0.0), 1.0) * 255))
 
 
 def _mix(hex_colour: str, amount: float) -> QColor:
@@ -482,24 +493,26 @@ class DiagramView(QWidget):
         widths = self.edge_widths()
         faded = self._faded_edges()
         steps = np.minimum((widths / MAX_EDGE_WIDTH * WIDTH_STEPS).astype(int), WIDTH_STEPS - 1)
+        # Group 0: lines the step animation has not reached; 1: negative (or NaN); 2: positive.
+        # Sorted by (group, width step), so the faded lines go first and wider lines over thinner.
+        key = np.where(faded, 0, np.where(values > 0, 2, 1)) * WIDTH_STEPS + steps
+        order = np.argsort(key, kind="stable")
+        keys, starts = np.unique(key[order], return_index=True)
+        ends = [*starts[1:].tolist(), len(order)]
+        order = order.tolist()
         self._paths = []
-        groups = [(FADED, (values > 0) & faded | (values <= 0) & faded, True)]
-        groups += [(colour, ((values > 0) == positive) & ~faded, False)
-                   for positive, colour in ((False, theme.ORANGE), (True, theme.BLUE))]
-        for colour, mask, pale in groups:
-            for step in range(WIDTH_STEPS):
-                sel = np.flatnonzero(mask & (steps == step))
-                if len(sel) == 0:
-                    continue
-                lines = [self._lines[i] for i in sel.tolist()]
-                width = (step + 0.5) / WIDTH_STEPS * MAX_EDGE_WIDTH
-                # Thin lines paler: opaque tints rather than alpha, and flat caps
-                # (the units cover the ends): translucent or round-capped wide
-                # lines cost Qt's rasteriser 20 times more (measured).
-                tint = QColor(colour) if pale else _mix(colour, 0.35 + 0.65 * (step + 1) / WIDTH_STEPS)
-                pen = QPen(tint, min(width, 1.5) if pale else width)
-                pen.setCapStyle(Qt.PenCapStyle.FlatCap)
-                self._paths.append((pen, lines))
+        for k, start, end in zip(keys.tolist(), starts.tolist(), ends):
+            group, step = divmod(k, WIDTH_STEPS)
+            colour, pale = ((FADED, True), (theme.ORANGE, False), (theme.BLUE, False))[group]
+            lines = [self._lines[i] for i in order[start:end]]
+            width = (step + 0.5) / WIDTH_STEPS * MAX_EDGE_WIDTH
+            # Thin lines paler: opaque tints rather than alpha, and flat caps
+            # (the units cover the ends): translucent or round-capped wide
+            # lines cost Qt's rasteriser 20 times more (measured).
+            tint = QColor(colour) if pale else _mix(colour, 0.35 + 0.65 * (step + 1) / WIDTH_STEPS)
+            pen = QPen(tint, min(width, 1.5) if pale else width)
+            pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+            self._paths.append((pen, lines))
 
     # -- painting ------------------------------------------------------------------
     def paintEvent(self, event) -> None:
@@ -594,7 +607,7 @@ class DiagramView(QWidget):
                 brushes.append(self._activation_brushes(k))
                 continue
             amounts = np.tanh(np.abs(v) / 2) if scale is None else np.abs(v) / scale
-            brushes.append([QBrush(_mix(theme.BLUE if x > 0 else theme.ORANGE, float(a)))
+            brushes.append([_unit_brush(theme.BLUE if x > 0 else theme.ORANGE, a)
                             for x, a in zip(v.tolist(), amounts.tolist())])
         return brushes
 
@@ -623,22 +636,28 @@ class DiagramView(QWidget):
         r = self.radius
         outline = QPen(QColor(theme.INK), 1.2 if r > 4 else 0.6)
         brushes = self._unit_brushes()
+        hovered = self.hovered[1:] if self.hovered and self.hovered[0] == "node" else None
+        p.setPen(outline)
         for k, pts in enumerate(self.nodes):
             for u, (x, y) in enumerate(pts.tolist()):
-                hovered = self.hovered and self.hovered[0] == "node" and self.hovered[1:] == (k, u)
-                p.setPen(QPen(QColor(theme.INK), 2.6) if hovered else outline)
+                if (k, u) == hovered:
+                    p.setPen(QPen(QColor(theme.INK), 2.6))
                 p.setBrush(brushes[k][u])
                 p.drawEllipse(QPointF(x, y), r, r)
+                if (k, u) == hovered:
+                    p.setPen(outline)
         if self._maps_visible() and not self.animating:
             # The map fills the square inscribed in the unit; the fill stays visible as a ring.
             half = r * 0.62
-            p.setPen(QPen(QColor(theme.MUTED), 0.6))
-            p.setBrush(Qt.BrushStyle.NoBrush)
+            frames = []
             for k, row in enumerate([self._input_images(), *self._unit_images()]):
                 for (x, y), img in zip(self.nodes[k].tolist(), row):
                     target = QRectF(x - half, y - half, 2 * half, 2 * half)
                     p.drawImage(target, img)
-                    p.drawRect(target)
+                    frames.append(target)
+            p.setPen(QPen(QColor(theme.MUTED), 0.6))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRects(frames)
 
     def _paint_unit_names(self, p: QPainter) -> None:
         """Names of the inputs and the outputs beside their units."""

@@ -77,3 +77,20 @@ def test_a_regression_planes_pixels_follow_the_value_scale(qtbot, view):
         expected = [int(v) for v in cmap.map((float(image[row, col]) + 2.0) / 4.0, mode="byte")[:3]]
         shown = qimage.pixelColor(col, row)
         assert [shown.red(), shown.green(), shown.blue()] == pytest.approx(expected, abs=3)
+
+
+def test_the_legend_is_not_painted_again_with_each_new_plane(qtbot, window):
+    # It lies on the plane, so every new image exposes it; a cached legend is copied, not drawn.
+    legend = window.boundary.legend
+    painted = []
+    for item in [legend, *legend.childItems()]:
+        original = item.paint
+        item.paint = lambda *args, original=original: (painted.append(True), original(*args))
+    frames = []
+    window.sigFrame.connect(frames.append)
+    window.set_playing(True)
+    qtbot.waitUntil(lambda: len(frames) >= 30, timeout=10000)
+    window.set_playing(False)
+    assert window.wait_for_sync()
+    assert len(painted) <= 3  # at most once each, not once per frame
+    assert window.boundary.legend_names == ["class 0", "class 1"]
