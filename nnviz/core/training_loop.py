@@ -46,12 +46,15 @@ CHUNK_SECONDS = 0.002
 GUI_FRAME_WAIT = 0.03
 # At or below this many epochs per second every epoch is shown.
 SLOW_MOTION_RATE = 60.0
-# At full speed, training gets at least this share of the training thread's time between two
-# snapshots; the rest goes to building the snapshot and standing aside while the GUI draws it.
-# On a slow or busy machine frames then come less often instead of training nearly stopping.
-# Measured on a quiet 2-core machine: 0.5 cost the spiral 8 frames a second (51 fps) for little
-# training; 0.35 keeps 59 fps and most of the gain (spiral's share 0.25 without the rule, about 0.4).
-TRAINING_SHARE = 0.35
+# At full speed the training thread's time goes to training and to frames (building each snapshot,
+# standing aside while the GUI draws it).  Training gets TRAINING_SHARE of it as long as frames still
+# come MIN_FRAME_RATE times a second, and never less than LEAST_TRAINING_SHARE: on a slow or busy
+# machine frames then come less often instead of training nearly stopping.  Measured on a 2-core
+# machine (benchmarks/gui.py): a frame costs the training thread 6-8 ms, so at 60 frames a second
+# training had about half its time; 58 (which the eye does not tell from 60) give it a tenth more.
+TRAINING_SHARE = 0.6
+MIN_FRAME_RATE = 58.0
+LEAST_TRAINING_SHARE = 0.35
 # ... but never more than this many seconds of training between two snapshots, so that on a very
 # busy machine, or with huge data, the window still follows a dragged point several times a second.
 MAX_OWED_TRAINING = 0.05
@@ -363,7 +366,11 @@ class TrainingLoop:
         """Seconds still to train before the next snapshot, for training to keep its share at full speed."""
         if self.rate is not None:
             return 0.0
-        owed = min(self._overhead * TRAINING_SHARE / (1.0 - TRAINING_SHARE), MAX_OWED_TRAINING)
+        def for_share(share: float) -> float:
+            return self._overhead * share / (1.0 - share)
+
+        room = 1.0 / MIN_FRAME_RATE - self._overhead  # what the frame-rate floor leaves for training
+        owed = min(for_share(TRAINING_SHARE), max(room, for_share(LEAST_TRAINING_SHARE)), MAX_OWED_TRAINING)
         return owed - self._trained
 
     def _train(self, n: int) -> None:

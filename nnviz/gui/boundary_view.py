@@ -80,8 +80,8 @@ class PlaneImage(pg.ImageItem):
             pixels[nan] = 0  # clear, in the premultiplied format below
             fmt = QImage.Format.Format_ARGB32_Premultiplied
         h, w = pixels.shape
-        self._pixels = pixels
-        self.qimage = QImage(pixels.data, w, h, 4 * w, fmt)
+        # The image reads the array in place: keep the array for as long as the image.
+        self.qimage, self._pixels = QImage(pixels.data, w, h, 4 * w, fmt), pixels
         self._renderRequired = False
         self._unrenderable = False
 

@@ -97,7 +97,7 @@ class EpochAxis(pg.AxisItem):
         return [epoch_text(v * scale) for v in values]
 
 
-LEFT_AXIS_WIDTH = 72  # pixels
+LEFT_AXIS_WIDTH = 66  # pixels
 
 
 class LossView(pg.PlotWidget):
@@ -119,8 +119,8 @@ class LossView(pg.PlotWidget):
         # SI prefixes turn a log axis into nonsense ("10² (x0.001)").
         for name in ("left", "bottom"):
             plot.getAxis(name).enableAutoSIPrefix(False)
-        # A fixed width, room for "1e-300": an axis as wide as its labels changes width as the loss
-        # falls through the decades, and every change lays the plot out and paints it once more.
+        # A fixed width, room for "0.0001" or "1e-30": an axis as wide as its labels changes width as
+        # the loss falls through the decades, and each change lays the plot out and paints it again.
         plot.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
         plot.setMenuEnabled(False)
         plot.hideButtons()

@@ -243,7 +243,9 @@ class RandomUser:
         assert snap.settings.lr == session.setup.settings.lr
         assert snap.settings.optimizer == session.setup.settings.optimizer
         shown = session.shown()
-        self.qtbot.waitUntil(lambda: w.diagram.network is not None)
+        # A pause one epoch after the last frame (slow motion) may play the step animation, which
+        # shows the network before the step until it ends (or a key skips it).
+        self.qtbot.waitUntil(lambda: w.diagram.network is not None and not w.diagram.animating, timeout=10000)
         assert np.array_equal(w.diagram.network.params, shown.network.params, equal_nan=True), \
             "the diagram shows another network than the session says"
         if playing and self.rng.random() < 0.7:
