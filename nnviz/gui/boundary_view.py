@@ -57,6 +57,7 @@ class PlaneImage(pg.ImageItem):
         super().__init__(**kwargs)
         self._table_key: tuple | None = None
         self._table = np.empty(0, np.uint32)
+        self._lut_kept: np.ndarray | None = None  # the table the key's id belongs to
         self._pixels: np.ndarray | None = None  # the memory self.qimage reads
 
     def render(self) -> None:
@@ -92,7 +93,7 @@ class PlaneImage(pg.ImageItem):
             rgb = np.asarray(lut, np.uint32)
             self._table = (0xFF000000 | (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]).astype(np.uint32)
             self._table_key = key
-            self._lut_kept = lut  # so that its id is not reused while the key holds it
+            self._lut_kept = lut  # kept, so that its id cannot be reused by another table
         return self._table
 
 
