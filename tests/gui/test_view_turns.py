@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nnviz.gui.view_turns import BOTH, CATCH_UP, DIAGRAM, LOSS, QUICK_FRAME, ViewTurns
+from nnviz.gui.view_turns import BOTH, DIAGRAM, LOSS, QUICK_FRAME, ViewTurns
 
 
 class FakeClock:
@@ -28,10 +28,6 @@ def test_quick_frames_take_turns_and_slow_ones_draw_both():
     # The frame that ends a run (training stopped after it) is drawn in full, however soon it comes.
     clock.now += 1 / 60
     assert turns.frame(running=False) == BOTH
-
-
-def test_the_catch_up_comes_before_a_slow_frame_would():
-    assert QUICK_FRAME < CATCH_UP < 0.1
 
 
 def paints_of(widget, record):
