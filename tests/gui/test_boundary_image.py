@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from painting import on_paint
 from PySide6.QtGui import QImage
 
 from nnviz.core.plane import plane_points
@@ -14,13 +15,7 @@ from nnviz.gui.boundary_view import BoundaryView
 def rendered(qtbot, view: BoundaryView) -> QImage:
     """The image the next paint draws, once the view has painted a frame."""
     painted = []
-    original = view.image.paint
-
-    def paint(*args):
-        painted.append(True)
-        return original(*args)
-
-    view.image.paint = paint
+    on_paint(view.image, lambda: painted.append(True), "paint")
     view.viewport().update()
     qtbot.waitUntil(lambda: bool(painted))
     return view.image.qimage
@@ -84,8 +79,7 @@ def test_the_legend_is_not_painted_again_with_each_new_plane(qtbot, window):
     legend = window.boundary.legend
     painted = []
     for item in [legend, *legend.childItems()]:
-        original = item.paint
-        item.paint = lambda *args, original=original: (painted.append(True), original(*args))
+        on_paint(item, lambda: painted.append(True), "paint")
     frames = []
     window.sigFrame.connect(frames.append)
     window.set_playing(True)

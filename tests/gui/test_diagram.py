@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from mouse_events import NONE, send
+from painting import on_paint
 from PySide6.QtCore import QEvent, QPointF
 from PySide6.QtWidgets import QToolTip
 
@@ -332,9 +333,8 @@ def test_the_words_are_drawn_again_only_when_they_change(qtbot, window):
     # While training, the diagram is redrawn 30 times a second with the same words.
     diagram = window.diagram
     written, paints = [], []
-    labels, paint = diagram._paint_labels, diagram.paintEvent
-    diagram._paint_labels = lambda p: (written.append(True), labels(p))
-    diagram.paintEvent = lambda event: (paints.append(True), paint(event))
+    on_paint(diagram, lambda: written.append(True), "_paint_labels")
+    on_paint(diagram, lambda: paints.append(True))
     window.set_playing(True)
     qtbot.waitUntil(lambda: len(paints) >= 10, timeout=10000)
     window.set_playing(False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from painting import on_paint
+
 from nnviz.gui.view_turns import BOTH, DIAGRAM, LOSS, QUICK_FRAME, ViewTurns
 
 
@@ -30,21 +32,10 @@ def test_quick_frames_take_turns_and_slow_ones_draw_both():
     assert turns.frame(running=False) == BOTH
 
 
-def paints_of(widget, record):
-    """Call ``record()`` at each paint of ``widget``."""
-    original = widget.paintEvent
-
-    def paint(event):
-        record()
-        return original(event)
-
-    widget.paintEvent = paint
-
-
 def test_a_diagram_left_out_of_the_last_frames_is_drawn_soon_after(qtbot, window):
     window._view_turns.frame = lambda running: frozenset({LOSS})  # every frame is the loss curve's turn
     painted = []
-    paints_of(window.diagram, lambda: painted.append(window.diagram.epoch))
+    on_paint(window.diagram, lambda: painted.append(window.diagram.epoch))
     window.set_playing(True)
     qtbot.waitUntil(lambda: window.latest is not None and window.latest.epoch >= 5000, timeout=20000)
     window.set_playing(False)
