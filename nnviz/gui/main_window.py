@@ -11,6 +11,7 @@ window shows the message and puts the controls back to the session's set-up.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 from dataclasses import replace
@@ -66,10 +67,12 @@ class DataEdit(QUndoCommand):
         self.window, self.before, self.after = window, before, after
 
     def redo(self) -> None:
-        self.window.session.edit_data(self.after)
+        with self.window.editing():
+            self.window.session.edit_data(self.after)
 
     def undo(self) -> None:
-        self.window.session.edit_data(self.before)
+        with self.window.editing():
+            self.window.session.edit_data(self.before)
 
 
 def _fmt_loss(value: float) -> str:
@@ -110,6 +113,7 @@ class MainWindow(QMainWindow):
         self._catch_up = QTimer(self, singleShot=True, interval=int(view_turns.CATCH_UP * 1000))
         self._catch_up.timeout.connect(self._draw_skipped)
         self.undo_stack = QUndoStack(self)
+        self._in_undo_step = False
 
         self.boundary = BoundaryView()
         self.diagram = DiagramView()
@@ -513,10 +517,30 @@ class MainWindow(QMainWindow):
                              shown.rng_state)
 
     # -- what the session says -------------------------------------------------------------
+    @contextlib.contextmanager
+    def editing(self):
+        """An undo step runs: the undo history must not be emptied under it (see ``_forget_edits``)."""
+        self._in_undo_step = True
+        try:
+            yield
+        finally:
+            self._in_undo_step = False
+
+    def _forget_edits(self) -> None:
+        """Empty the undo history: now, or once the undo step under way (a refit inside it) has ended.
+
+        Emptied in the middle of its own push, QUndoStack would keep the step
+        that started the new run, and undoing it would bring the old points back.
+        """
+        if self._in_undo_step:
+            QTimer.singleShot(0, self.undo_stack.clear)
+        else:
+            self.undo_stack.clear()
+
     def _on_run(self, start: RunStart) -> None:
         if start.data is not self.boundary.data:
             # Other points: undoing an edit of the old ones would bring them back.
-            self.undo_stack.clear()
+            self._forget_edits()
             self._cancel_drag()
             self.boundary.set_data(start.data, new=True)
         self.boundary.fit(start.data, keep=start.keep_bounds)
@@ -533,7 +557,7 @@ class MainWindow(QMainWindow):
         if change.cause != "drag":
             self._cancel_drag()
         if change.cause == "redraw":
-            self.undo_stack.clear()
+            self._forget_edits()
         self.boundary.set_data(change.data, new=change.cause == "redraw")
         if change.cause == "redraw":
             self.boundary.fit(change.data, keep=True)

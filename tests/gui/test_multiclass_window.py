@@ -381,3 +381,29 @@ def test_a_diverged_regression_or_odd_targets_paint_without_overflow(qtbot, targ
     view.image.render()  # warnings are errors here: an overflow would fail the test
     assert view.image.image.max() <= view.value_levels[1] and view.image.image.min() >= view.value_levels[0]
     assert not view.grab().isNull()
+
+
+def test_adding_a_point_of_a_new_class_refits_the_network_and_edits_go_on(qtbot, window):
+    # The new outputs start a new run inside the edit's own undo step, which empties the undo
+    # history: that must not pull the step out from under the undo stack (it crashed the app).
+    window.activateWindow()
+    x, y = empty_corner(window)
+    click(window.boundary, window.boundary.view_to_widget(x, y))  # a class-0 point: undoable
+    assert window.wait_for_sync()
+    assert window.undo_stack.canUndo()
+    qtbot.keyClick(window, Qt.Key.Key_3)
+    n = len(window.session.data.X)
+    x2, y2 = x, y + 0.15 * (window.boundary.plane[3] - window.boundary.plane[2])
+    click(window.boundary, window.boundary.view_to_widget(x2, y2))
+    assert window.wait_for_sync()
+    assert window.setup.model.outputs == 3 and window.latest.network.outputs == 3
+    assert len(window.session.data.X) == n + 1 and window.session.data.y[-1, 0] == 2
+    qtbot.waitUntil(lambda: not window.undo_stack.canUndo(), timeout=2000)  # the old points' edits are gone
+    # Editing goes on, and undoes, on the new run's points.
+    qtbot.keyClick(window, Qt.Key.Key_1)
+    click(window.boundary, window.boundary.view_to_widget(x2, y2 - 0.3 * (y2 - y)))
+    assert window.wait_for_sync()
+    assert len(window.session.data.X) == n + 2 and window.undo_stack.canUndo()
+    window.undo_stack.undo()
+    assert window.wait_for_sync()
+    assert len(window.session.data.X) == n + 1
